@@ -1,0 +1,58 @@
+"""The core assembled: one object holding the bank's services over one database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.accounts.service import AccountService, BankIdentity
+from core.actors import SYSTEM
+from core.audit.verify import AuditReport, verify_chain
+from core.clock import Clock, SystemClock
+from core.crypto import Keyring
+from core.customers.service import CustomerService
+from core.ledger.service import LedgerService
+from core.ledger.verify import LedgerReport, verify_ledger
+from core.persistence.database import Database
+from core.persistence.migrate import upgrade
+
+
+@dataclass
+class Bank:
+    """Customers, accounts and the ledger, sharing one database, clock and keyring."""
+
+    db: Database
+    customers: CustomerService
+    accounts: AccountService
+    ledger: LedgerService
+
+    @classmethod
+    def build(
+        cls,
+        db: Database,
+        keyring: Keyring,
+        currencies: Iterable[str],
+        *,
+        clock: Clock | None = None,
+        identity: BankIdentity | None = None,
+    ) -> Bank:
+        clock = clock or SystemClock()
+        return cls(
+            db=db,
+            customers=CustomerService(db, clock, keyring),
+            accounts=AccountService(db, clock, currencies, identity),
+            ledger=LedgerService(db, clock),
+        )
+
+    async def prepare(self) -> None:
+        """Bring the schema up to date and make sure the bank's own accounts exist."""
+        await upgrade(self.db)
+        await self.accounts.ensure_bank_accounts(SYSTEM)
+
+    async def verify_ledger(self) -> LedgerReport:
+        async with self.db.read() as conn:
+            return await verify_ledger(conn)
+
+    async def verify_audit(self) -> AuditReport:
+        async with self.db.read() as conn:
+            return await verify_chain(conn)
