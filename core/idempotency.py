@@ -89,9 +89,7 @@ async def claim(
         )
     ).one()
     if row.command != command or row.fingerprint != fingerprint_:
-        raise IdempotencyConflict(
-            "this idempotency key was used for a different request", key=key
-        )
+        raise IdempotencyConflict("this idempotency key was used for a different request", key=key)
     return Claim(is_new=False, resource_id=row.resource_id, response=row.response)
 
 

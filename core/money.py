@@ -316,7 +316,7 @@ _EVERYDAY_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
     "GBP": ("£",),
     "JPY": ("¥", "円"),
     "PLN": ("zł",),
-    "RUB": ("₽", "руб", "руб.", "р."),  # noqa: RUF001 - Cyrillic on purpose
+    "RUB": ("₽", "руб", "руб.", "р."),
     "UAH": ("₴", "грн", "грн."),
     "USD": ("$", "US$"),
 }

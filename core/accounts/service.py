@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +24,7 @@ from core.ledger.repository import lock_accounts
 from core.money import Currency, UnknownCurrency
 from core.persistence.database import Database
 from core.persistence.tables import accounts, customers
+from core.persistence.types import AnyRow
 
 _NUMBER_ATTEMPTS = 5
 
@@ -57,8 +58,13 @@ class BankIdentity:
 
 
 class AccountService:
-    def __init__(self, db: Database, clock: Clock, currencies: Iterable[str],
-                 identity: BankIdentity | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        currencies: Iterable[str],
+        identity: BankIdentity | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self.currencies = tuple(Currency.of(c).code for c in currencies)
@@ -68,49 +74,95 @@ class AccountService:
         """Create the bank's own accounts for every supported currency; returns how many."""
         created = 0
         async with self._db.transaction() as conn:
-            existing = {(r.purpose, r.currency) for r in await conn.execute(
-                select(accounts.c.purpose, accounts.c.currency)
-                .where(accounts.c.kind == AccountKind.BANK.value))}
+            existing = {
+                (r.purpose, r.currency)
+                for r in await conn.execute(
+                    select(accounts.c.purpose, accounts.c.currency).where(
+                        accounts.c.kind == AccountKind.BANK.value
+                    )
+                )
+            }
             for currency in self.currencies:
                 for purpose in BankPurpose:
                     if (purpose.value, currency) in existing:
                         continue
-                    await self._insert(conn, customer_id=None, kind=AccountKind.BANK,
-                                       purpose=purpose, currency=currency,
-                                       name=f"Teller {purpose.value} {currency}",
-                                       overdraft_limit=0, allow_negative=True)
+                    await self._insert(
+                        conn,
+                        customer_id=None,
+                        kind=AccountKind.BANK,
+                        purpose=purpose,
+                        currency=currency,
+                        name=f"Teller {purpose.value} {currency}",
+                        overdraft_limit=0,
+                        allow_negative=True,
+                    )
                     created += 1
             if created:
-                await record(conn, self._clock.now(), actor, "ensure_bank_accounts", "bank",
-                             {"created": created})
+                await record(
+                    conn,
+                    self._clock.now(),
+                    actor,
+                    "ensure_bank_accounts",
+                    "bank",
+                    {"created": created},
+                )
         return created
 
-    async def open(self, customer_id: UUID, currency: str, actor: Actor, *,
-                   name: str | None = None, overdraft_limit: int = 0) -> AccountView:
+    async def open(
+        self,
+        customer_id: UUID,
+        currency: str,
+        actor: Actor,
+        *,
+        name: str | None = None,
+        overdraft_limit: int = 0,
+    ) -> AccountView:
         """Open a customer account in one of the bank's currencies."""
         now = self._clock.now()
         target = f"customer:{customer_id}"
         try:
             code = self._supported(currency)
             if isinstance(overdraft_limit, bool) or overdraft_limit < 0:
-                raise ValidationFailed("the overdraft limit is zero or more",
-                                       field="overdraft_limit")
+                raise ValidationFailed(
+                    "the overdraft limit is zero or more", field="overdraft_limit"
+                )
             label = (name or f"{code} account").strip()
             if not label or len(label) > 120 or not label.isprintable():
                 raise ValidationFailed("an account name of 1 to 120 characters", field="name")
             async with self._db.transaction() as conn:
-                if (await conn.execute(select(customers.c.id).where(
-                        customers.c.id == customer_id))).first() is None:
+                if (
+                    await conn.execute(select(customers.c.id).where(customers.c.id == customer_id))
+                ).first() is None:
                     raise CustomerNotFound(customer_id=str(customer_id))
-                view = await self._insert(conn, customer_id=customer_id,
-                                          kind=AccountKind.CUSTOMER, purpose=None,
-                                          currency=code, name=label,
-                                          overdraft_limit=overdraft_limit, allow_negative=False)
-                await events.record(conn, "account.opened", view.id, {
-                    "account_id": str(view.id), "customer_id": str(customer_id),
-                    "currency": code}, now)
-                await record(conn, now, actor, "open_account", f"account:{view.id}",
-                             {"currency": code, "customer_id": str(customer_id)})
+                view = await self._insert(
+                    conn,
+                    customer_id=customer_id,
+                    kind=AccountKind.CUSTOMER,
+                    purpose=None,
+                    currency=code,
+                    name=label,
+                    overdraft_limit=overdraft_limit,
+                    allow_negative=False,
+                )
+                await events.record(
+                    conn,
+                    "account.opened",
+                    view.id,
+                    {
+                        "account_id": str(view.id),
+                        "customer_id": str(customer_id),
+                        "currency": code,
+                    },
+                    now,
+                )
+                await record(
+                    conn,
+                    now,
+                    actor,
+                    "open_account",
+                    f"account:{view.id}",
+                    {"currency": code, "customer_id": str(customer_id)},
+                )
                 return view
         except CoreError as exc:
             await record_rejection(self._db, now, actor, "open_account", target, exc)
@@ -118,17 +170,22 @@ class AccountService:
 
     async def get(self, account_id: UUID) -> AccountView:
         async with self._db.read() as conn:
-            row = (await conn.execute(
-                select(accounts).where(accounts.c.id == account_id))).one_or_none()
+            row = (
+                await conn.execute(select(accounts).where(accounts.c.id == account_id))
+            ).one_or_none()
         if row is None:
             raise AccountNotFound(account_id=str(account_id))
         return _view(row)
 
     async def for_customer(self, customer_id: UUID) -> list[AccountView]:
         async with self._db.read() as conn:
-            rows = (await conn.execute(select(accounts).where(
-                accounts.c.customer_id == customer_id).order_by(accounts.c.created_at,
-                                                                accounts.c.id))).all()
+            rows = (
+                await conn.execute(
+                    select(accounts)
+                    .where(accounts.c.customer_id == customer_id)
+                    .order_by(accounts.c.created_at, accounts.c.id)
+                )
+            ).all()
         return [_view(r) for r in rows]
 
     async def freeze(self, account_id: UUID, actor: Actor, reason: str) -> AccountView:
@@ -140,23 +197,28 @@ class AccountService:
     async def close(self, account_id: UUID, actor: Actor, reason: str) -> AccountView:
         return await self._set_status(account_id, AccountStatus.CLOSED, actor, reason)
 
-    async def set_overdraft_limit(self, account_id: UUID, limit: int, actor: Actor
-                                  ) -> AccountView:
+    async def set_overdraft_limit(self, account_id: UUID, limit: int, actor: Actor) -> AccountView:
         now = self._clock.now()
         target = f"account:{account_id}"
         try:
             if isinstance(limit, bool) or limit < 0:
-                raise ValidationFailed("the overdraft limit is zero or more",
-                                       field="overdraft_limit")
+                raise ValidationFailed(
+                    "the overdraft limit is zero or more", field="overdraft_limit"
+                )
             async with self._db.transaction() as conn:
                 state = (await lock_accounts(conn, [account_id]))[account_id]
                 state.ensure_usable()
                 if state.balance - state.held + limit < 0:
-                    raise InsufficientFunds("the balance already uses more than this limit",
-                                            account_id=str(account_id),
-                                            available=state.available - state.overdraft_limit)
-                await conn.execute(update(accounts).where(accounts.c.id == account_id)
-                                   .values(overdraft_limit=limit, updated_at=now))
+                    raise InsufficientFunds(
+                        "the balance already uses more than this limit",
+                        account_id=str(account_id),
+                        available=state.available - state.overdraft_limit,
+                    )
+                await conn.execute(
+                    update(accounts)
+                    .where(accounts.c.id == account_id)
+                    .values(overdraft_limit=limit, updated_at=now)
+                )
                 await record(conn, now, actor, "set_overdraft_limit", target, {"limit": limit})
         except CoreError as exc:
             await record_rejection(self._db, now, actor, "set_overdraft_limit", target, exc)
@@ -165,11 +227,15 @@ class AccountService:
 
     # -- helpers ----------------------------------------------------------------------
 
-    async def _set_status(self, account_id: UUID, status: AccountStatus, actor: Actor,
-                          reason: str) -> AccountView:
+    async def _set_status(
+        self, account_id: UUID, status: AccountStatus, actor: Actor, reason: str
+    ) -> AccountView:
         now = self._clock.now()
-        action = {AccountStatus.FROZEN: "freeze_account", AccountStatus.OPEN: "unfreeze_account",
-                  AccountStatus.CLOSED: "close_account"}[status]
+        action = {
+            AccountStatus.FROZEN: "freeze_account",
+            AccountStatus.OPEN: "unfreeze_account",
+            AccountStatus.CLOSED: "close_account",
+        }[status]
         target = f"account:{account_id}"
         try:
             if not reason.strip() or len(reason) > 200:
@@ -177,17 +243,27 @@ class AccountService:
             async with self._db.transaction() as conn:
                 state = (await lock_accounts(conn, [account_id]))[account_id]
                 if state.allow_negative:
-                    raise ValidationFailed("the bank's own accounts cannot change status",
-                                           field="account_id")
+                    raise ValidationFailed(
+                        "the bank's own accounts cannot change status", field="account_id"
+                    )
                 if state.status is AccountStatus.CLOSED:
                     state.ensure_usable()  # closed is final
                 if status is AccountStatus.CLOSED and (state.balance or state.held):
-                    raise AccountNotEmpty(account_id=str(account_id), balance=state.balance,
-                                          held=state.held)
-                await conn.execute(update(accounts).where(accounts.c.id == account_id)
-                                   .values(status=status.value, updated_at=now))
-                await events.record(conn, f"account.{status.value}", account_id,
-                                    {"account_id": str(account_id), "reason": reason}, now)
+                    raise AccountNotEmpty(
+                        account_id=str(account_id), balance=state.balance, held=state.held
+                    )
+                await conn.execute(
+                    update(accounts)
+                    .where(accounts.c.id == account_id)
+                    .values(status=status.value, updated_at=now)
+                )
+                await events.record(
+                    conn,
+                    f"account.{status.value}",
+                    account_id,
+                    {"account_id": str(account_id), "reason": reason},
+                    now,
+                )
                 await record(conn, now, actor, action, target, {"reason": reason})
         except CoreError as exc:
             await record_rejection(self._db, now, actor, action, target, exc)
@@ -197,38 +273,80 @@ class AccountService:
     def _supported(self, currency: str) -> str:
         code = Currency.of(currency).code
         if code not in self.currencies:
-            raise UnknownCurrency("Teller does not keep accounts in this currency",
-                                  currency=code, supported=",".join(self.currencies))
+            raise UnknownCurrency(
+                "Teller does not keep accounts in this currency",
+                currency=code,
+                supported=",".join(self.currencies),
+            )
         return code
 
-    async def _insert(self, conn: AsyncConnection, *, customer_id: UUID | None,
-                      kind: AccountKind, purpose: BankPurpose | None, currency: str, name: str,
-                      overdraft_limit: int, allow_negative: bool) -> AccountView:
+    async def _insert(
+        self,
+        conn: AsyncConnection,
+        *,
+        customer_id: UUID | None,
+        kind: AccountKind,
+        purpose: BankPurpose | None,
+        currency: str,
+        name: str,
+        overdraft_limit: int,
+        allow_negative: bool,
+    ) -> AccountView:
         now = self._clock.now()
         for _ in range(_NUMBER_ATTEMPTS):
             account_id = uuid4()
             number = new_iban(self._identity.country, self._identity.bank_code)
-            values = dict(id=account_id, number=number, customer_id=customer_id,
-                          kind=kind.value, purpose=None if purpose is None else purpose.value,
-                          name=name, currency=currency, status=AccountStatus.OPEN.value,
-                          balance=0, held=0, overdraft_limit=overdraft_limit,
-                          allow_negative=allow_negative, version=0, created_at=now,
-                          updated_at=now)
+            values = dict(
+                id=account_id,
+                number=number,
+                customer_id=customer_id,
+                kind=kind.value,
+                purpose=None if purpose is None else purpose.value,
+                name=name,
+                currency=currency,
+                status=AccountStatus.OPEN.value,
+                balance=0,
+                held=0,
+                overdraft_limit=overdraft_limit,
+                allow_negative=allow_negative,
+                version=0,
+                created_at=now,
+                updated_at=now,
+            )
             try:
                 async with conn.begin_nested():
                     await conn.execute(insert(accounts).values(**values))
             except IntegrityError:  # a number collision: one in a billion, try another
                 continue
-            return AccountView(account_id, number, customer_id, kind, purpose, name, currency,
-                               AccountStatus.OPEN, 0, 0, overdraft_limit, now)
+            return AccountView(
+                account_id,
+                number,
+                customer_id,
+                kind,
+                purpose,
+                name,
+                currency,
+                AccountStatus.OPEN,
+                0,
+                0,
+                overdraft_limit,
+                now,
+            )
         raise RuntimeError("could not find a free account number")
 
 
-def _view(row: Row[tuple[object, ...]]) -> AccountView:
+def _view(row: AnyRow) -> AccountView:
     return AccountView(
-        id=row.id, number=row.number, customer_id=row.customer_id, kind=AccountKind(row.kind),
-        purpose=None if row.purpose is None else BankPurpose(row.purpose), name=row.name,
-        currency=row.currency, status=AccountStatus(row.status), balance=int(row.balance),
-        held=int(row.held), overdraft_limit=int(row.overdraft_limit),
+        id=row.id,
+        number=row.number,
+        customer_id=row.customer_id,
+        kind=AccountKind(row.kind),
+        purpose=None if row.purpose is None else BankPurpose(row.purpose),
+        name=row.name,
+        currency=row.currency,
+        status=AccountStatus(row.status),
+        balance=int(row.balance),
+        held=int(row.held),
+        overdraft_limit=int(row.overdraft_limit),
         created_at=row.created_at,
     )

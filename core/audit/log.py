@@ -90,6 +90,4 @@ async def record_rejection(
 
 def _plain(fields: dict[str, Any]) -> dict[str, Any]:
     """JSON-safe details: numbers, strings, booleans and null kept, the rest as text."""
-    return {
-        k: v if isinstance(v, int | str | bool | None) else str(v) for k, v in fields.items()
-    }
+    return {k: v if isinstance(v, int | str | bool | None) else str(v) for k, v in fields.items()}

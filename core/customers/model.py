@@ -39,8 +39,9 @@ def normalize_phone(raw: str) -> str:
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     if not _PHONE.fullmatch(compact):
-        raise ValidationFailed("a phone number in international form, like +420 601 234 567",
-                               field="phone")
+        raise ValidationFailed(
+            "a phone number in international form, like +420 601 234 567", field="phone"
+        )
     return compact
 
 

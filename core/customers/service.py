@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import events
@@ -24,6 +24,7 @@ from core.customers.model import (
 from core.errors import CoreError, NotFound
 from core.persistence.database import Database
 from core.persistence.tables import customers
+from core.persistence.types import AnyRow
 
 _NAME, _PHONE, _EMAIL = "customer.full_name", "customer.phone", "customer.email"
 
@@ -66,27 +67,38 @@ class CustomerService:
                 phone_index = self._index(phone, _PHONE)
                 email_index = self._index(email, _EMAIL)
                 await self._ensure_unique(conn, phone_index, email_index)
-                await conn.execute(insert(customers).values(
-                    id=customer_id,
-                    full_name_enc=self._keys.encrypt(name, context=_NAME),
-                    phone_enc=self._encrypt(phone, _PHONE), phone_index=phone_index,
-                    email_enc=self._encrypt(email, _EMAIL), email_index=email_index,
-                    language=language, kyc_status=KycStatus.UNVERIFIED.value,
-                    created_at=now, updated_at=now,
-                ))
-                await events.record(conn, "customer.registered", customer_id,
-                                    {"customer_id": str(customer_id)}, now)
+                await conn.execute(
+                    insert(customers).values(
+                        id=customer_id,
+                        full_name_enc=self._keys.encrypt(name, context=_NAME),
+                        phone_enc=self._encrypt(phone, _PHONE),
+                        phone_index=phone_index,
+                        email_enc=self._encrypt(email, _EMAIL),
+                        email_index=email_index,
+                        language=language,
+                        kyc_status=KycStatus.UNVERIFIED.value,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await events.record(
+                    conn,
+                    "customer.registered",
+                    customer_id,
+                    {"customer_id": str(customer_id)},
+                    now,
+                )
                 await record(conn, now, actor, "create_customer", f"customer:{customer_id}")
         except CoreError as exc:
             await record_rejection(self._db, now, actor, "create_customer", "customer:new", exc)
             raise
-        return CustomerView(customer_id, name, phone, email, language, KycStatus.UNVERIFIED,
-                            now)
+        return CustomerView(customer_id, name, phone, email, language, KycStatus.UNVERIFIED, now)
 
     async def get(self, customer_id: UUID) -> CustomerView:
         async with self._db.read() as conn:
-            row = (await conn.execute(
-                select(customers).where(customers.c.id == customer_id))).one_or_none()
+            row = (
+                await conn.execute(select(customers).where(customers.c.id == customer_id))
+            ).one_or_none()
         if row is None:
             raise CustomerNotFound(customer_id=str(customer_id))
         return self._view(row)
@@ -95,21 +107,28 @@ class CustomerService:
         """Look a customer up by phone through its keyed hash, never by decrypting all."""
         index = self._index(normalize_phone(phone), _PHONE)
         async with self._db.read() as conn:
-            row = (await conn.execute(
-                select(customers).where(customers.c.phone_index == index))).one_or_none()
+            row = (
+                await conn.execute(select(customers).where(customers.c.phone_index == index))
+            ).one_or_none()
         if row is None:
             raise CustomerNotFound()
         return self._view(row)
 
-    async def set_kyc_status(self, customer_id: UUID, status: KycStatus, actor: Actor
-                             ) -> CustomerView:
-        return await self._update(customer_id, actor, "set_kyc_status",
-                                  {"kyc_status": status.value}, "customer.kyc_changed")
+    async def set_kyc_status(
+        self, customer_id: UUID, status: KycStatus, actor: Actor
+    ) -> CustomerView:
+        return await self._update(
+            customer_id,
+            actor,
+            "set_kyc_status",
+            {"kyc_status": status.value},
+            "customer.kyc_changed",
+        )
 
-    async def set_language(self, customer_id: UUID, language: str, actor: Actor
-                           ) -> CustomerView:
-        return await self._update(customer_id, actor, "set_language",
-                                  {"language": validate_language(language)}, None)
+    async def set_language(self, customer_id: UUID, language: str, actor: Actor) -> CustomerView:
+        return await self._update(
+            customer_id, actor, "set_language", {"language": validate_language(language)}, None
+        )
 
     async def rotate_encryption(self, actor: Actor, *, batch: int = 500) -> int:
         """Re-encrypt personal data still under an older key; returns rows changed."""
@@ -124,53 +143,78 @@ class CustomerService:
                 for row in rows:
                     values = self._rotated(row)
                     if values:
-                        await conn.execute(update(customers)
-                                           .where(customers.c.id == row.id).values(**values))
+                        await conn.execute(
+                            update(customers).where(customers.c.id == row.id).values(**values)
+                        )
                         changed += 1
                 if rows:
                     after = rows[-1].id
-                await record(conn, self._clock.now(), actor, "rotate_encryption", "customers",
-                             {"rows": len(rows)})
+                await record(
+                    conn,
+                    self._clock.now(),
+                    actor,
+                    "rotate_encryption",
+                    "customers",
+                    {"rows": len(rows)},
+                )
             if len(rows) < batch:
                 return changed
 
     # -- helpers ----------------------------------------------------------------------
 
-    async def _update(self, customer_id: UUID, actor: Actor, action: str,
-                      values: dict[str, str], event: str | None) -> CustomerView:
+    async def _update(
+        self,
+        customer_id: UUID,
+        actor: Actor,
+        action: str,
+        values: dict[str, str],
+        event: str | None,
+    ) -> CustomerView:
         now = self._clock.now()
         target = f"customer:{customer_id}"
         try:
             async with self._db.transaction() as conn:
-                result = await conn.execute(update(customers)
-                                            .where(customers.c.id == customer_id)
-                                            .values(**values, updated_at=now))
+                result = await conn.execute(
+                    update(customers)
+                    .where(customers.c.id == customer_id)
+                    .values(**values, updated_at=now)
+                )
                 if result.rowcount == 0:
                     raise CustomerNotFound(customer_id=str(customer_id))
                 if event is not None:
-                    await events.record(conn, event, customer_id,
-                                        {"customer_id": str(customer_id), **values}, now)
+                    await events.record(
+                        conn, event, customer_id, {"customer_id": str(customer_id), **values}, now
+                    )
                 await record(conn, now, actor, action, target, values)
         except CoreError as exc:
             await record_rejection(self._db, now, actor, action, target, exc)
             raise
         return await self.get(customer_id)
 
-    def _rotated(self, row: Row[tuple[object, ...]]) -> dict[str, str]:
+    def _rotated(self, row: AnyRow) -> dict[str, str]:
         values: dict[str, str] = {}
-        for column, context in (("full_name_enc", _NAME), ("phone_enc", _PHONE),
-                                ("email_enc", _EMAIL)):
+        for column, context in (
+            ("full_name_enc", _NAME),
+            ("phone_enc", _PHONE),
+            ("email_enc", _EMAIL),
+        ):
             token = getattr(row, column)
             if token is not None and self._keys.needs_rotation(token):
                 values[column] = self._keys.rotate(token, context=context)
         return values
 
-    async def _ensure_unique(self, conn: AsyncConnection, phone_index: str | None,
-                             email_index: str | None) -> None:
-        for column, value in ((customers.c.phone_index, phone_index),
-                              (customers.c.email_index, email_index)):
-            if value is not None and (await conn.execute(
-                    select(customers.c.id).where(column == value))).first() is not None:
+    async def _ensure_unique(
+        self, conn: AsyncConnection, phone_index: str | None, email_index: str | None
+    ) -> None:
+        for column, value in (
+            (customers.c.phone_index, phone_index),
+            (customers.c.email_index, email_index),
+        ):
+            if (
+                value is not None
+                and (await conn.execute(select(customers.c.id).where(column == value))).first()
+                is not None
+            ):
                 raise CustomerExists()
 
     def _index(self, value: str | None, context: str) -> str | None:
@@ -179,13 +223,16 @@ class CustomerService:
     def _encrypt(self, value: str | None, context: str) -> str | None:
         return None if value is None else self._keys.encrypt(value, context=context)
 
-    def _view(self, row: Row[tuple[object, ...]]) -> CustomerView:
+    def _view(self, row: AnyRow) -> CustomerView:
         def dec(token: object, context: str) -> str | None:
             return None if token is None else self._keys.decrypt(str(token), context=context)
 
         return CustomerView(
-            id=row.id, full_name=dec(row.full_name_enc, _NAME) or "",
-            phone=dec(row.phone_enc, _PHONE), email=dec(row.email_enc, _EMAIL),
-            language=row.language, kyc_status=KycStatus(row.kyc_status),
+            id=row.id,
+            full_name=dec(row.full_name_enc, _NAME) or "",
+            phone=dec(row.phone_enc, _PHONE),
+            email=dec(row.email_enc, _EMAIL),
+            language=row.language,
+            kyc_status=KycStatus(row.kyc_status),
             created_at=row.created_at,
         )

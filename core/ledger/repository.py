@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.ledger.errors import AccountNotFound, EntryNotFound, HoldNotFound
@@ -26,6 +26,7 @@ from core.ledger.model import (
 )
 from core.ledger.views import EntryView, HoldView, PostingView
 from core.persistence.tables import accounts, entries, holds, postings
+from core.persistence.types import AnyRow
 
 _ACCOUNT_STATE_COLUMNS = (
     accounts.c.id,
@@ -39,7 +40,7 @@ _ACCOUNT_STATE_COLUMNS = (
 )
 
 
-def _state(row: Row[tuple[object, ...]]) -> AccountState:
+def _state(row: AnyRow) -> AccountState:
     return AccountState(
         id=row.id,
         currency=row.currency,
@@ -194,7 +195,7 @@ def drafts_of(entry: EntryView) -> list[PostingDraft]:
     return [PostingDraft(p.account_id, p.amount, p.currency) for p in entry.postings]
 
 
-def _hold_view(row: Row[tuple[object, ...]]) -> HoldView:
+def _hold_view(row: AnyRow) -> HoldView:
     return HoldView(
         id=row.id,
         account_id=row.account_id,

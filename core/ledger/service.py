@@ -24,6 +24,7 @@ from core.audit.log import append as audit_append
 from core.clock import Clock
 from core.errors import CoreError, ValidationFailed
 from core.ledger import repository as repo
+from core.ledger import statements
 from core.ledger.commands import (
     Deposit,
     PlaceHold,
@@ -39,12 +40,13 @@ from core.ledger.model import (
     BankPurpose,
     EntryKind,
     HoldStatus,
+    PostingDraft,
     apply_postings,
     ensure_positive,
     movement,
     reversal,
 )
-from core.ledger.views import EntryView, HoldView
+from core.ledger.views import BalanceView, EntryView, HoldView, StatementPage
 from core.money import Currency
 from core.persistence.database import Database
 from core.persistence.tables import accounts
@@ -56,8 +58,9 @@ MAX_HOLD_TTL = timedelta(days=31)
 
 def _check_text(value: str, field: str) -> str:
     if not value.strip() or len(value) > MAX_DESCRIPTION or not value.isprintable():
-        raise ValidationFailed(f"{field} must be 1 to {MAX_DESCRIPTION} printable characters",
-                               field=field)
+        raise ValidationFailed(
+            f"{field} must be 1 to {MAX_DESCRIPTION} printable characters", field=field
+        )
     return value
 
 
@@ -84,8 +87,17 @@ class LedgerService:
         async def run(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
             settlement = await self._bank_account(conn, BankPurpose.SETTLEMENT, cmd.currency)
             return await self._move(
-                conn, entry_id, now, actor, EntryKind.DEPOSIT, settlement, cmd.account_id,
-                cmd.amount, cmd.currency, cmd.description, "money.deposited",
+                conn,
+                entry_id,
+                now,
+                actor,
+                EntryKind.DEPOSIT,
+                settlement,
+                cmd.account_id,
+                cmd.amount,
+                cmd.currency,
+                cmd.description,
+                "money.deposited",
             )
 
         return await self._entry_command("deposit", cmd, actor, f"account:{cmd.account_id}", run)
@@ -98,8 +110,17 @@ class LedgerService:
         async def run(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
             settlement = await self._bank_account(conn, BankPurpose.SETTLEMENT, cmd.currency)
             return await self._move(
-                conn, entry_id, now, actor, EntryKind.WITHDRAWAL, cmd.account_id, settlement,
-                cmd.amount, cmd.currency, cmd.description, "money.withdrawn",
+                conn,
+                entry_id,
+                now,
+                actor,
+                EntryKind.WITHDRAWAL,
+                cmd.account_id,
+                settlement,
+                cmd.amount,
+                cmd.currency,
+                cmd.description,
+                "money.withdrawn",
             )
 
         return await self._entry_command("withdraw", cmd, actor, f"account:{cmd.account_id}", run)
@@ -111,8 +132,16 @@ class LedgerService:
 
         async def run(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
             return await self._move(
-                conn, entry_id, now, actor, EntryKind.TRANSFER, cmd.source_account_id,
-                cmd.destination_account_id, cmd.amount, cmd.currency, cmd.description,
+                conn,
+                entry_id,
+                now,
+                actor,
+                EntryKind.TRANSFER,
+                cmd.source_account_id,
+                cmd.destination_account_id,
+                cmd.amount,
+                cmd.currency,
+                cmd.description,
                 "money.transferred",
             )
 
@@ -126,8 +155,9 @@ class LedgerService:
         async def run(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
             original = await repo.find_entry(conn, cmd.entry_id)
             if original.reverses_entry_id is not None:
-                raise AlreadyReversed("a reversal cannot itself be reversed",
-                                      entry_id=str(cmd.entry_id))
+                raise AlreadyReversed(
+                    "a reversal cannot itself be reversed", entry_id=str(cmd.entry_id)
+                )
             drafts = reversal(repo.drafts_of(original))
             states = await repo.lock_accounts(conn, (d.account_id for d in drafts))
             # Checked after the lock: two reversals of one entry serialize on its accounts.
@@ -138,12 +168,22 @@ class LedgerService:
             new_states, legs = apply_postings(states, drafts)
             await repo.write_states(conn, list(new_states.values()), now)
             entry = await repo.insert_entry(
-                conn, entry_id=entry_id, kind=EntryKind.REVERSAL,
-                description=f"Reversal: {cmd.reason}", actor=str(actor), legs=legs, at=now,
+                conn,
+                entry_id=entry_id,
+                kind=EntryKind.REVERSAL,
+                description=f"Reversal: {cmd.reason}",
+                actor=str(actor),
+                legs=legs,
+                at=now,
                 reverses=cmd.entry_id,
             )
-            await events.record(conn, "entry.reversed", entry_id,
-                                {"entry_id": str(entry_id), "reverses": str(cmd.entry_id)}, now)
+            await events.record(
+                conn,
+                "entry.reversed",
+                entry_id,
+                {"entry_id": str(entry_id), "reverses": str(cmd.entry_id)},
+                now,
+            )
             return entry
 
         return await self._entry_command("reverse", cmd, actor, f"entry:{cmd.entry_id}", run)
@@ -162,11 +202,17 @@ class LedgerService:
             source.ensure_currency(cmd.currency)
             await repo.write_states(conn, [source.with_held(cmd.amount)], now)
             view = HoldView(
-                id=hold_id, account_id=cmd.account_id,
-                counterparty_account_id=cmd.counterparty_account_id, amount=cmd.amount,
-                currency=cmd.currency, status=HoldStatus.PENDING, posted_amount=None,
-                entry_id=None, description=cmd.description,
-                expires_at=now + timedelta(seconds=cmd.ttl_seconds), created_at=now,
+                id=hold_id,
+                account_id=cmd.account_id,
+                counterparty_account_id=cmd.counterparty_account_id,
+                amount=cmd.amount,
+                currency=cmd.currency,
+                status=HoldStatus.PENDING,
+                posted_amount=None,
+                entry_id=None,
+                description=cmd.description,
+                expires_at=now + timedelta(seconds=cmd.ttl_seconds),
+                created_at=now,
             )
             await repo.insert_hold(conn, view)
             await events.record(conn, "hold.placed", hold_id, _hold_payload(view), now)
@@ -185,7 +231,9 @@ class LedgerService:
             if amount > hold.amount:
                 raise HoldAmountExceeded(hold_id=str(hold.id), held=hold.amount, requested=amount)
             repo.hold_state(hold).post(amount, now)
-            states = await repo.lock_accounts(conn, (hold.account_id, hold.counterparty_account_id))
+            states = await repo.lock_accounts(
+                conn, (hold.account_id, hold.counterparty_account_id)
+            )
             for state in states.values():
                 state.ensure_usable()
             # Release the reservation first: the captured amount is then spent from it.
@@ -194,11 +242,22 @@ class LedgerService:
             new_states, legs = apply_postings(states, drafts)
             await repo.write_states(conn, list(new_states.values()), now)
             await repo.insert_entry(
-                conn, entry_id=entry_id, kind=EntryKind.HOLD_POST, description=hold.description,
-                actor=str(actor), legs=legs, at=now,
+                conn,
+                entry_id=entry_id,
+                kind=EntryKind.HOLD_POST,
+                description=hold.description,
+                actor=str(actor),
+                legs=legs,
+                at=now,
             )
-            view = await repo.finish_hold(conn, hold.id, status=HoldStatus.POSTED, at=now,
-                                          posted_amount=amount, entry_id=entry_id)
+            view = await repo.finish_hold(
+                conn,
+                hold.id,
+                status=HoldStatus.POSTED,
+                at=now,
+                posted_amount=amount,
+                entry_id=entry_id,
+            )
             await events.record(conn, "hold.posted", hold.id, _hold_payload(view), now)
             return view
 
@@ -224,10 +283,17 @@ class LedgerService:
                 if hold.status is not HoldStatus.PENDING:
                     continue  # voided or posted meanwhile
                 view = await self._release(conn, hold_id, now, expire=True)
-                await audit_append(conn, AuditRecord(
-                    now, str(actor), "expire_hold", f"hold:{hold_id}", "ok",
-                    {"amount": view.amount, "currency": view.currency},
-                ))
+                await audit_append(
+                    conn,
+                    AuditRecord(
+                        now,
+                        str(actor),
+                        "expire_hold",
+                        f"hold:{hold_id}",
+                        "ok",
+                        {"amount": view.amount, "currency": view.currency},
+                    ),
+                )
                 expired += 1
         return expired
 
@@ -241,6 +307,25 @@ class LedgerService:
         async with self._db.read() as conn:
             return await repo.find_hold(conn, hold_id)
 
+    async def balance(self, account_id: UUID) -> BalanceView:
+        async with self._db.read() as conn:
+            return await statements.balance(conn, account_id)
+
+    async def statement(
+        self,
+        account_id: UUID,
+        *,
+        since: datetime,
+        until: datetime,
+        after_seq: int | None = None,
+        limit: int = 100,
+    ) -> StatementPage:
+        """A page of the account's statement for ``[since, until)``, with running balance."""
+        async with self._db.read() as conn:
+            return await statements.statement(
+                conn, account_id, since=since, until=until, after_seq=after_seq, limit=limit
+            )
+
     async def bank_account(self, purpose: BankPurpose, currency: str) -> UUID:
         async with self._db.read() as conn:
             return await self._bank_account(conn, purpose, currency)
@@ -248,9 +333,18 @@ class LedgerService:
     # -- machinery --------------------------------------------------------------------
 
     async def _move(
-        self, conn: AsyncConnection, entry_id: UUID, now: datetime, actor: Actor,
-        kind: EntryKind, source_id: UUID, destination_id: UUID, amount: int, currency: str,
-        description: str, event_type: str,
+        self,
+        conn: AsyncConnection,
+        entry_id: UUID,
+        now: datetime,
+        actor: Actor,
+        kind: EntryKind,
+        source_id: UUID,
+        destination_id: UUID,
+        amount: int,
+        currency: str,
+        description: str,
+        event_type: str,
     ) -> EntryView:
         states = await repo.lock_accounts(conn, (source_id, destination_id))
         source, destination = states[source_id], states[destination_id]
@@ -259,13 +353,27 @@ class LedgerService:
         new_states, legs = apply_postings(states, drafts)
         await repo.write_states(conn, list(new_states.values()), now)
         entry = await repo.insert_entry(
-            conn, entry_id=entry_id, kind=kind, description=description, actor=str(actor),
-            legs=legs, at=now,
+            conn,
+            entry_id=entry_id,
+            kind=kind,
+            description=description,
+            actor=str(actor),
+            legs=legs,
+            at=now,
         )
-        await events.record(conn, event_type, entry_id, {
-            "entry_id": str(entry_id), "from": str(source_id), "to": str(destination_id),
-            "amount": amount, "currency": currency,
-        }, now)
+        await events.record(
+            conn,
+            event_type,
+            entry_id,
+            {
+                "entry_id": str(entry_id),
+                "from": str(source_id),
+                "to": str(destination_id),
+                "amount": amount,
+                "currency": currency,
+            },
+            now,
+        )
         return entry
 
     async def _release(
@@ -280,23 +388,35 @@ class LedgerService:
         await events.record(conn, f"hold.{status.value}", hold_id, _hold_payload(view), now)
         return view
 
-    async def _bank_account(self, conn: AsyncConnection, purpose: BankPurpose, currency: str
-                            ) -> UUID:
+    async def _bank_account(
+        self, conn: AsyncConnection, purpose: BankPurpose, currency: str
+    ) -> UUID:
         cached = self._bank_accounts.get((purpose, currency))
         if cached is not None:
             return cached
-        found = (await conn.execute(
-            select(accounts.c.id).where(accounts.c.purpose == purpose.value,
-                                        accounts.c.currency == currency)
-        )).scalar_one_or_none()
+        found = (
+            await conn.execute(
+                select(accounts.c.id).where(
+                    accounts.c.purpose == purpose.value, accounts.c.currency == currency
+                )
+            )
+        ).scalar_one_or_none()
         if found is None:
-            raise AccountNotFound("the bank has no account for this currency",
-                                  purpose=purpose.value, currency=currency)
-        self._bank_accounts[(purpose, currency)] = found
-        return found
+            raise AccountNotFound(
+                "the bank has no account for this currency",
+                purpose=purpose.value,
+                currency=currency,
+            )
+        account_id: UUID = found
+        self._bank_accounts[(purpose, currency)] = account_id
+        return account_id
 
     async def _entry_command(
-        self, name: str, cmd: _Command, actor: Actor, target: str,
+        self,
+        name: str,
+        cmd: _Command,
+        actor: Actor,
+        target: str,
         run: Callable[[AsyncConnection, UUID, datetime], Awaitable[EntryView]],
     ) -> EntryView:
         async def replay(conn: AsyncConnection, claim: idempotency.Claim) -> EntryView:
@@ -308,7 +428,10 @@ class LedgerService:
         return await self._execute(name, cmd, actor, target, run, replay, details, store=None)
 
     async def _hold_command(
-        self, name: str, cmd: _Command, actor: Actor,
+        self,
+        name: str,
+        cmd: _Command,
+        actor: Actor,
         run: Callable[[AsyncConnection, UUID, datetime], Awaitable[HoldView]],
     ) -> HoldView:
         async def replay(conn: AsyncConnection, claim: idempotency.Claim) -> HoldView:
@@ -319,11 +442,16 @@ class LedgerService:
             return {"hold_id": str(view.id), **_jsonable(cmd.fingerprint_fields())}
 
         target = f"hold:{getattr(cmd, 'hold_id', None) or getattr(cmd, 'account_id', '')}"
-        return await self._execute(name, cmd, actor, target, run, replay, details,
-                                   store=_hold_to_json)
+        return await self._execute(
+            name, cmd, actor, target, run, replay, details, store=_hold_to_json
+        )
 
     async def _execute(
-        self, name: str, cmd: _Command, actor: Actor, target: str,
+        self,
+        name: str,
+        cmd: _Command,
+        actor: Actor,
+        target: str,
         run: Callable[[AsyncConnection, UUID, datetime], Awaitable[T]],
         replay: Callable[[AsyncConnection, idempotency.Claim], Awaitable[T]],
         details: Callable[[T], dict[str, Any]],
@@ -335,57 +463,80 @@ class LedgerService:
             async with self._db.transaction() as conn:
                 now = self._clock.now()
                 claim = await idempotency.claim(
-                    conn, scope=scope, key=cmd.idempotency_key, command=name,
-                    fingerprint_=fingerprint, resource_id=uuid4(), at=now,
+                    conn,
+                    scope=scope,
+                    key=cmd.idempotency_key,
+                    command=name,
+                    fingerprint_=fingerprint,
+                    resource_id=uuid4(),
+                    at=now,
                 )
                 if not claim.is_new:
                     return await replay(conn, claim)
                 result = await run(conn, claim.resource_id, now)
                 if store is not None:
                     await idempotency.store_response(
-                        conn, scope=scope, key=cmd.idempotency_key, response=store(result))
-                await audit_append(conn, AuditRecord(now, scope, name, target, "ok",
-                                                     details(result)))
+                        conn, scope=scope, key=cmd.idempotency_key, response=store(result)
+                    )
+                await audit_append(
+                    conn, AuditRecord(now, scope, name, target, "ok", details(result))
+                )
                 return result
         except CoreError as exc:
             await self._audit_rejection(name, actor, target, exc)
             raise
 
-    async def _audit_rejection(self, name: str, actor: Actor, target: str, exc: CoreError
-                               ) -> None:
+    async def _audit_rejection(self, name: str, actor: Actor, target: str, exc: CoreError) -> None:
         async with self._db.transaction() as conn:
-            await audit_append(conn, AuditRecord(
-                self._clock.now(), str(actor), name, target, f"rejected:{exc.code}",
-                _jsonable(exc.data),
-            ))
+            await audit_append(
+                conn,
+                AuditRecord(
+                    self._clock.now(),
+                    str(actor),
+                    name,
+                    target,
+                    f"rejected:{exc.code}",
+                    _jsonable(exc.data),
+                ),
+            )
 
 
-def movement_drafts(hold: HoldView, amount: int) -> list[repo.PostingDraft]:
+def movement_drafts(hold: HoldView, amount: int) -> list[PostingDraft]:
     return [
-        repo.PostingDraft(hold.account_id, -amount, hold.currency),
-        repo.PostingDraft(hold.counterparty_account_id, amount, hold.currency),
+        PostingDraft(hold.account_id, -amount, hold.currency),
+        PostingDraft(hold.counterparty_account_id, amount, hold.currency),
     ]
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, (int, str, bool, type(None))) else str(v)
-            for k, v in fields.items()}
+    return {
+        k: v if isinstance(v, (int, str, bool, type(None))) else str(v) for k, v in fields.items()
+    }
 
 
 def _hold_payload(view: HoldView) -> dict[str, Any]:
-    return {"hold_id": str(view.id), "account_id": str(view.account_id),
-            "amount": view.amount, "currency": view.currency, "status": view.status.value,
-            "posted_amount": view.posted_amount}
+    return {
+        "hold_id": str(view.id),
+        "account_id": str(view.account_id),
+        "amount": view.amount,
+        "currency": view.currency,
+        "status": view.status.value,
+        "posted_amount": view.posted_amount,
+    }
 
 
 def _hold_to_json(view: HoldView) -> dict[str, Any]:
     return {
-        "id": str(view.id), "account_id": str(view.account_id),
-        "counterparty_account_id": str(view.counterparty_account_id), "amount": view.amount,
-        "currency": view.currency, "status": view.status.value,
+        "id": str(view.id),
+        "account_id": str(view.account_id),
+        "counterparty_account_id": str(view.counterparty_account_id),
+        "amount": view.amount,
+        "currency": view.currency,
+        "status": view.status.value,
         "posted_amount": view.posted_amount,
         "entry_id": None if view.entry_id is None else str(view.entry_id),
-        "description": view.description, "expires_at": view.expires_at.isoformat(),
+        "description": view.description,
+        "expires_at": view.expires_at.isoformat(),
         "created_at": view.created_at.isoformat(),
     }
 
@@ -393,10 +544,13 @@ def _hold_to_json(view: HoldView) -> dict[str, Any]:
 def _hold_from_json(data: dict[str, Any]) -> HoldView:
     return replace(
         HoldView(
-            id=UUID(data["id"]), account_id=UUID(data["account_id"]),
+            id=UUID(data["id"]),
+            account_id=UUID(data["account_id"]),
             counterparty_account_id=UUID(data["counterparty_account_id"]),
-            amount=int(data["amount"]), currency=data["currency"],
-            status=HoldStatus(data["status"]), posted_amount=data["posted_amount"],
+            amount=int(data["amount"]),
+            currency=data["currency"],
+            status=HoldStatus(data["status"]),
+            posted_amount=data["posted_amount"],
             entry_id=None if data["entry_id"] is None else UUID(data["entry_id"]),
             description=data["description"],
             expires_at=datetime.fromisoformat(data["expires_at"]),

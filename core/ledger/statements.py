@@ -55,7 +55,9 @@ async def statement(
     p = postings.c
     in_account = p.account_id == account_id
     first_seq = (
-        await conn.execute(select(func.min(p.account_seq)).where(in_account, p.created_at >= since))
+        await conn.execute(
+            select(func.min(p.account_seq)).where(in_account, p.created_at >= since)
+        )
     ).scalar_one_or_none()
     last_seq = (
         await conn.execute(select(func.max(p.account_seq)).where(in_account, p.created_at < until))
@@ -63,8 +65,9 @@ async def statement(
     before = (first_seq if first_seq is not None else (last_seq or 0) + 1) - 1
     opening = await _balance_at(conn, account_id, before)
     if first_seq is None or last_seq is None or last_seq < first_seq:
-        return StatementPage(account.id, account.currency, since, until, opening, opening,
-                             0, 0, (), None)
+        return StatementPage(
+            account.id, account.currency, since, until, opening, opening, 0, 0, (), None
+        )
     closing = await _balance_at(conn, account_id, last_seq)
     in_period = (in_account, p.account_seq >= first_seq, p.account_seq <= last_seq)
     credits, debits = (
@@ -78,8 +81,15 @@ async def statement(
     start = first_seq if after_seq is None else max(first_seq, after_seq + 1)
     rows = (
         await conn.execute(
-            select(p.entry_id, p.account_seq, p.amount, p.balance_after, p.created_at,
-                   entries.c.kind, entries.c.description)
+            select(
+                p.entry_id,
+                p.account_seq,
+                p.amount,
+                p.balance_after,
+                p.created_at,
+                entries.c.kind,
+                entries.c.description,
+            )
             .join(entries, entries.c.id == p.entry_id)
             .where(in_account, p.account_seq >= start, p.account_seq <= last_seq)
             .order_by(p.account_seq)
@@ -88,15 +98,29 @@ async def statement(
     ).all()
     lines = tuple(
         StatementLine(
-            entry_id=r.entry_id, seq=int(r.account_seq), kind=EntryKind(r.kind),
-            description=r.description, at=r.created_at, amount=int(r.amount),
+            entry_id=r.entry_id,
+            seq=int(r.account_seq),
+            kind=EntryKind(r.kind),
+            description=r.description,
+            at=r.created_at,
+            amount=int(r.amount),
             balance_after=int(r.balance_after),
         )
         for r in rows[:limit]
     )
     next_cursor = lines[-1].seq if len(rows) > limit else None
-    return StatementPage(account.id, account.currency, since, until, opening, closing,
-                         int(credits), int(debits), lines, next_cursor)
+    return StatementPage(
+        account.id,
+        account.currency,
+        since,
+        until,
+        opening,
+        closing,
+        int(credits),
+        int(debits),
+        lines,
+        next_cursor,
+    )
 
 
 async def _balance_at(conn: AsyncConnection, account_id: UUID, seq: int) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.ledger.model import HoldStatus
 from core.persistence.tables import accounts, entries, holds, postings
+from core.persistence.types import AnyRow
 
 
 @dataclass
@@ -21,6 +22,10 @@ class LedgerReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+async def _rows(conn: AsyncConnection, query: Executable) -> list[AnyRow]:
+    return list((await conn.execute(query)).all())
 
 
 async def verify_ledger(conn: AsyncConnection, *, max_problems: int = 100) -> LedgerReport:
@@ -41,17 +46,19 @@ async def verify_ledger(conn: AsyncConnection, *, max_problems: int = 100) -> Le
     report.postings = (await conn.execute(select(func.count()).select_from(postings))).scalar_one()
 
     # 1. Each entry: two or more postings, summing to zero in each currency.
-    for row in await conn.execute(
+    for row in await _rows(
+        conn,
         select(p.entry_id, p.currency, func.sum(p.amount).label("total"))
         .group_by(p.entry_id, p.currency)
-        .having(func.sum(p.amount) != 0)
+        .having(func.sum(p.amount) != 0),
     ):
         problem(f"entry {row.entry_id}: {row.currency} postings sum to {row.total}, not 0")
-    for row in await conn.execute(
+    for row in await _rows(
+        conn,
         select(entries.c.id)
         .outerjoin(postings, p.entry_id == entries.c.id)
         .group_by(entries.c.id)
-        .having(func.count(p.id) < 2)
+        .having(func.count(p.id) < 2),
     ):
         problem(f"entry {row.id}: fewer than two postings")
 
@@ -67,9 +74,11 @@ async def verify_ledger(conn: AsyncConnection, *, max_problems: int = 100) -> Le
         .group_by(p.account_id)
         .subquery()
     )
-    for row in await conn.execute(
-        select(a.id, a.balance, a.version, sums.c.total, sums.c.n, sums.c.last_seq)
-        .outerjoin(sums, sums.c.account_id == a.id)
+    for row in await _rows(
+        conn,
+        select(a.id, a.balance, a.version, sums.c.total, sums.c.n, sums.c.last_seq).outerjoin(
+            sums, sums.c.account_id == a.id
+        ),
     ):
         total = int(row.total or 0)
         count = int(row.n or 0)
@@ -77,9 +86,11 @@ async def verify_ledger(conn: AsyncConnection, *, max_problems: int = 100) -> Le
             problem(f"account {row.id}: balance {row.balance} but postings sum to {total}")
         if int(row.version) != count or int(row.last_seq or 0) != count:
             problem(f"account {row.id}: {count} postings but sequence at {row.version}")
-    for row in await conn.execute(
-        select(p.id, p.account_id).join(accounts, a.id == p.account_id).where(
-            p.currency != a.currency)
+    for row in await _rows(
+        conn,
+        select(p.id, p.account_id)
+        .join(accounts, a.id == p.account_id)
+        .where(p.currency != a.currency),
     ):
         problem(f"posting {row.id}: currency differs from account {row.account_id}")
 
@@ -89,10 +100,9 @@ async def verify_ledger(conn: AsyncConnection, *, max_problems: int = 100) -> Le
         p.id, p.account_id, p.amount, p.balance_after, p.account_seq, prev.label("prev")
     ).subquery()
     r = running.c
-    for row in await conn.execute(
-        select(r.id, r.account_id).where(
-            func.coalesce(r.prev, 0) + r.amount != r.balance_after
-        )
+    for row in await _rows(
+        conn,
+        select(r.id, r.account_id).where(func.coalesce(r.prev, 0) + r.amount != r.balance_after),
     ):
         problem(f"posting {row.id} on account {row.account_id}: running balance is off")
 
@@ -103,32 +113,37 @@ async def verify_ledger(conn: AsyncConnection, *, max_problems: int = 100) -> Le
         .group_by(h.account_id)
         .subquery()
     )
-    for row in await conn.execute(
-        select(a.id, a.held, pending.c.total).outerjoin(pending, pending.c.account_id == a.id)
-        .where(a.held != func.coalesce(pending.c.total, 0))
+    for row in await _rows(
+        conn,
+        select(a.id, a.held, pending.c.total)
+        .outerjoin(pending, pending.c.account_id == a.id)
+        .where(a.held != func.coalesce(pending.c.total, 0)),
     ):
         problem(f"account {row.id}: held {row.held} but pending holds total {row.total or 0}")
-    for row in await conn.execute(
+    for row in await _rows(
+        conn,
         select(h.id).where(
             h.status == HoldStatus.POSTED.value,
             (h.entry_id.is_(None)) | (h.posted_amount > h.amount) | (h.posted_amount <= 0),
-        )
+        ),
     ):
         problem(f"hold {row.id}: posted without a valid entry or amount")
 
     # 5. Limits: no customer account past its overdraft limit.
-    for row in await conn.execute(
+    for row in await _rows(
+        conn,
         select(a.id, a.balance, a.held, a.overdraft_limit).where(
             a.allow_negative.is_(False), a.balance - a.held + a.overdraft_limit < 0
-        )
+        ),
     ):
         problem(f"account {row.id}: past its limit (balance {row.balance}, held {row.held})")
 
     # 6. The whole ledger: every currency sums to zero across all accounts.
-    for row in await conn.execute(
+    for row in await _rows(
+        conn,
         select(a.currency, func.sum(a.balance).label("total"))
         .group_by(a.currency)
-        .having(func.sum(a.balance) != 0)
+        .having(func.sum(a.balance) != 0),
     ):
         problem(f"{row.currency}: account balances sum to {row.total}, not 0")
     return report

@@ -1,0 +1,74 @@
+"""The ASGI application: health, the core API at ``/api/v1``, and the jobs of serve."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+import structlog
+from fastapi import FastAPI
+
+from core.api.app import create_api
+from teller import health
+from teller.correlation import CorrelationIdMiddleware
+from teller.jobs import expire_holds_forever
+from teller.logs import configure_logging
+from teller.settings import Settings
+from teller.wiring import Container, build
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, run_jobs: bool = True, container: Container | None = None
+) -> FastAPI:
+    """Teller's web application; ``uvicorn --factory teller.app:create_app`` serves it."""
+    settings = settings or Settings()
+    configure_logging(json=settings.json_logs, level=settings.log_level)
+    container = container or build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await container.bank.prepare()
+        app.state.redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+        stop = asyncio.Event()
+        jobs = []
+        if run_jobs:
+            jobs.append(
+                asyncio.create_task(
+                    expire_holds_forever(
+                        container.bank, settings.hold_expiry_interval_seconds, stop
+                    )
+                )
+            )
+        log.info("teller is ready", database=container.db.backend, env=settings.env.value)
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
+            await container.close()
+
+    app = FastAPI(
+        title="Teller",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.container = container
+    app.state.redis = None
+    app.include_router(health.router)
+    app.mount(
+        "/api/v1",
+        create_api(
+            container.bank, container.authenticator, max_body_bytes=settings.max_body_bytes
+        ),
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+    return app

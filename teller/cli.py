@@ -1,0 +1,257 @@
+"""The ``teller`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from teller.logs import configure_logging
+from teller.settings import ConfigurationError, Settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(json=settings.json_logs, level=settings.log_level)
+    return settings
+
+
+def _run(make: Callable[[Settings], Awaitable[T]]) -> T:
+    settings = _settings()
+    try:
+        return asyncio.run(make(settings))
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """Teller: an open-source bank in the messengers people already use."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (TELLER_HOST).")
+@click.option("--port", type=int, default=None, help="Port (TELLER_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve Teller: webhooks, APIs and jobs in one process (SQLite by default)."""
+    import uvicorn
+
+    from teller.app import create_app
+
+    settings = _settings()
+    try:
+        app = create_app(settings)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    # log_config=None: uvicorn's lines go through Teller's redacting log pipeline.
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Run the background jobs (hold expiry) without serving HTTP."""
+    from teller.jobs import expire_holds_forever
+    from teller.wiring import build
+
+    async def run(settings: Settings) -> None:
+        container = build(settings)
+        await container.bank.prepare()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await expire_holds_forever(container.bank, settings.hold_expiry_interval_seconds, stop)
+        finally:
+            await container.close()
+
+    _run(run)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from core.persistence.database import Database
+    from core.persistence.migrate import upgrade
+
+    async def run(settings: Settings) -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = Database(settings.resolved_database_url)
+        try:
+            await upgrade(database, revision)
+        finally:
+            await database.dispose()
+
+    _run(run)
+    click.echo(f"database upgraded to {revision}")
+
+
+@main.group()
+def ledger() -> None:
+    """The double-entry ledger."""
+
+
+@ledger.command("verify")
+def ledger_verify() -> None:
+    """Recompute every balance from postings and check every invariant."""
+    from teller.wiring import build
+
+    async def run(settings: Settings) -> bool:
+        container = build(settings)
+        try:
+            report = await container.bank.verify_ledger()
+        finally:
+            await container.close()
+        click.echo(
+            f"accounts={report.accounts} entries={report.entries} postings={report.postings}"
+        )
+        for problem in report.problems:
+            click.echo(f"VIOLATION {problem}", err=True)
+        click.echo("invariants=ok" if report.ok else "invariants=FAILED")
+        return report.ok
+
+    sys.exit(0 if _run(run) else 1)
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check every record's hash, every link and the chain head."""
+    from teller.wiring import build
+
+    async def run(settings: Settings) -> bool:
+        container = build(settings)
+        try:
+            report = await container.bank.verify_audit()
+        finally:
+            await container.close()
+        click.echo(f"records={report.records}")
+        for problem in report.problems:
+            click.echo(f"BROKEN {problem}", err=True)
+        click.echo("chain=ok" if report.ok else "chain=BROKEN")
+        return report.ok
+
+    sys.exit(0 if _run(run) else 1)
+
+
+@main.group()
+def apikey() -> None:
+    """API keys for services calling the core API."""
+
+
+@apikey.command("create")
+@click.argument("name")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="bank.read, bank.customers, bank.payments, bank.cash or bank.admin",
+)
+def apikey_create(name: str, roles: tuple[str, ...]) -> None:
+    """Create an API client; prints its key once as JSON."""
+    from core.actors import Actor, ActorKind
+    from teller.wiring import build
+
+    async def run(settings: Settings) -> dict[str, object]:
+        container = build(settings)
+        try:
+            await container.bank.prepare()
+            client, key = await container.api_keys.create(
+                name, list(roles), Actor(ActorKind.STAFF, "cli")
+            )
+        finally:
+            await container.close()
+        return {"name": client.name, "roles": sorted(client.roles), "api_key": key}
+
+    click.echo(json.dumps(_run(run)))
+
+
+@apikey.command("revoke")
+@click.argument("name")
+def apikey_revoke(name: str) -> None:
+    """Revoke an API client's key."""
+    from core.actors import Actor, ActorKind
+    from teller.wiring import build
+
+    async def run(settings: Settings) -> bool:
+        container = build(settings)
+        try:
+            return await container.api_keys.revoke(name, Actor(ActorKind.STAFF, "cli"))
+        finally:
+            await container.close()
+
+    if not _run(run):
+        raise click.ClickException(f"no active API client named {name}")
+    click.echo(f"revoked {name}")
+
+
+@main.group()
+def keys() -> None:
+    """Encryption keys for personal data."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt personal data under the active key (put the new key first in the spec)."""
+    from core.actors import Actor, ActorKind
+    from teller.wiring import build
+
+    async def run(settings: Settings) -> int:
+        container = build(settings)
+        try:
+            return await container.bank.customers.rotate_encryption(Actor(ActorKind.STAFF, "cli"))
+        finally:
+            await container.close()
+
+    click.echo(f"re-encrypted {_run(run)} customers")
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks that print their figures."""
+
+
+@bench.command("ledger")
+@click.option("--seconds", type=float, default=10.0, show_default=True)
+@click.option("--clients", type=int, default=8, show_default=True)
+@click.option("--accounts", type=int, default=1000, show_default=True)
+@click.option("--database-url", default=None, help="PostgreSQL (default TELLER_DATABASE_URL)")
+@click.option("--via", type=click.Choice(["service", "api"]), default="service", show_default=True)
+def bench_ledger(
+    seconds: float, clients: int, accounts: int, database_url: str | None, via: str
+) -> None:
+    """Transfers per second against pgbench's tpcb-like reference on the same server."""
+    from teller.bench.ledger import LedgerBenchOptions, run_ledger_bench
+
+    settings = _settings()
+    url = database_url or settings.database_url
+    if not url:
+        raise click.ClickException("give --database-url or TELLER_DATABASE_URL (PostgreSQL)")
+    options = LedgerBenchOptions(
+        database_url=url, seconds=seconds, clients=clients, accounts=accounts, via=via
+    )
+    sys.exit(asyncio.run(run_ledger_bench(options)))
