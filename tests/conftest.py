@@ -145,8 +145,3 @@ async def bank(database: Database, keyring: Keyring, clock: MutableClock) -> Ban
     built = Bank.build(database, keyring, CURRENCIES, clock=clock)
     await built.accounts.ensure_bank_accounts(SYSTEM)
     return built
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"
