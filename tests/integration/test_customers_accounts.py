@@ -1,0 +1,113 @@
+"""Customers' personal data at rest, and accounts' lifecycle."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from sqlalchemy import select
+
+from core.accounts.numbers import is_valid_iban
+from core.actors import SYSTEM
+from core.bank import Bank
+from core.crypto import Keyring
+from core.customers.model import KycStatus
+from core.customers.service import CustomerExists, CustomerNotFound, NewCustomer
+from core.errors import ValidationFailed
+from core.ledger.errors import AccountClosed, AccountNotEmpty, InsufficientFunds
+from core.ledger.model import AccountStatus
+from core.money import UnknownCurrency
+from core.persistence.tables import customers
+from tests.conftest import CURRENCIES, INDEX_KEY, KEY_SPEC
+from tests.fakes import MutableClock
+from tests.integration.helpers import funded_account
+
+PETRO = NewCustomer("Петро Шевченко", "uk", "+380 67 123 4567", "Petro@Example.com")
+
+
+async def test_personal_data_is_encrypted_at_rest_and_found_by_phone(bank: Bank) -> None:
+    created = await bank.customers.create(PETRO, SYSTEM)
+    assert (created.phone, created.email) == ("+380671234567", "petro@example.com")
+    async with bank.db.read() as conn:
+        row = (await conn.execute(select(customers))).one()
+    stored = " ".join(str(v) for v in row)
+    assert "Шевченко" not in stored and "380671234567" not in stored and "petro@" not in stored
+    found = await bank.customers.find_by_phone("00380 67-123-4567")
+    assert found == created
+
+
+async def test_phone_and_email_are_unique(bank: Bank) -> None:
+    await bank.customers.create(PETRO, SYSTEM)
+    with pytest.raises(CustomerExists):
+        await bank.customers.create(NewCustomer("Other", phone="+380671234567"), SYSTEM)
+    with pytest.raises(CustomerExists):
+        await bank.customers.create(NewCustomer("Other", email="PETRO@example.com"), SYSTEM)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        NewCustomer(""),
+        NewCustomer("x" * 121),
+        NewCustomer("Ann", "de"),
+        NewCustomer("Ann", phone="12345"),
+        NewCustomer("Ann", email="not-an-email"),
+    ],
+)
+async def test_invalid_customer_data_is_refused(bank: Bank, bad: NewCustomer) -> None:
+    with pytest.raises(ValidationFailed):
+        await bank.customers.create(bad, SYSTEM)
+
+
+async def test_kyc_status_and_language_change(bank: Bank) -> None:
+    c = await bank.customers.create(PETRO, SYSTEM)
+    assert (
+        await bank.customers.set_kyc_status(c.id, KycStatus.VERIFIED, SYSTEM)
+    ).kyc_status is KycStatus.VERIFIED
+    assert (await bank.customers.set_language(c.id, "ru", SYSTEM)).language == "ru"
+
+
+async def test_key_rotation_reencrypts_under_the_new_key(bank: Bank, clock: MutableClock) -> None:
+    c = await bank.customers.create(PETRO, SYSTEM)
+    new_spec = "test2:" + base64.b64encode(b"n" * 32).decode() + "," + KEY_SPEC
+    rotated = Bank.build(bank.db, Keyring.parse_spec(new_spec, INDEX_KEY), CURRENCIES, clock=clock)
+    assert await rotated.customers.rotate_encryption(SYSTEM) == 1
+    assert await rotated.customers.rotate_encryption(SYSTEM) == 0
+    async with bank.db.read() as conn:
+        row = (await conn.execute(select(customers))).one()
+    assert row.full_name_enc.startswith("v1.test2.")
+    assert await rotated.customers.get(c.id) == c
+    assert (await rotated.customers.find_by_phone("+380671234567")).id == c.id
+
+
+async def test_accounts_get_valid_ibans_and_only_supported_currencies(bank: Bank) -> None:
+    c = await bank.customers.create(PETRO, SYSTEM)
+    account = await bank.accounts.open(c.id, "czk", SYSTEM)
+    assert account.currency == "CZK" and is_valid_iban(account.number)
+    with pytest.raises(UnknownCurrency):
+        await bank.accounts.open(c.id, "GBP", SYSTEM)  # ISO, but not kept by this bank
+    with pytest.raises(CustomerNotFound):
+        await bank.accounts.open(account.id, "EUR", SYSTEM)
+    assert [a.id for a in await bank.accounts.for_customer(c.id)] == [account.id]
+
+
+async def test_closing_needs_an_empty_account_and_is_final(bank: Bank) -> None:
+    account = await funded_account(bank, 100)
+    with pytest.raises(AccountNotEmpty):
+        await bank.accounts.close(account.id, SYSTEM, "customer asked")
+    empty = await funded_account(bank)
+    closed = await bank.accounts.close(empty.id, SYSTEM, "customer asked")
+    assert closed.status is AccountStatus.CLOSED
+    with pytest.raises(AccountClosed):
+        await bank.accounts.unfreeze(empty.id, SYSTEM, "reopen?")
+
+
+async def test_overdraft_limit_cannot_drop_below_what_is_used(bank: Bank) -> None:
+    from core.ledger.commands import Withdraw
+
+    account = await funded_account(bank, 0, overdraft=1_000)
+    await bank.ledger.withdraw(Withdraw("w", account.id, 600, "EUR"), SYSTEM)
+    with pytest.raises(InsufficientFunds):
+        await bank.accounts.set_overdraft_limit(account.id, 500, SYSTEM)
+    updated = await bank.accounts.set_overdraft_limit(account.id, 600, SYSTEM)
+    assert updated.available == 0
