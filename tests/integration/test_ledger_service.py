@@ -232,7 +232,8 @@ async def test_statement_has_running_balances_pages_and_period_totals(
             )
         )
     lines = [line for page in pages for line in page.lines]
-    assert len(lines) == 7 and len(pages) == 3
+    assert len(lines) == 7
+    assert len(pages) == 3
     assert lines[-1].balance_after == 9_300
     empty = await bank.ledger.statement(
         a.id, since=end + timedelta(days=5), until=end + timedelta(days=6)
@@ -254,4 +255,5 @@ async def test_every_command_is_in_a_verifiable_audit_chain(bank: Bank) -> None:
         (_, newest), *_ = await recent(conn, limit=1)
     assert (newest.actor, newest.action, newest.outcome) == ("api:alice-app", "transfer", "ok")
     report = await bank.verify_audit()
-    assert report.ok and report.records >= 5
+    assert report.ok
+    assert report.records >= 5

@@ -67,7 +67,8 @@ async def test_removing_the_newest_audit_records_is_detected(bank: Bank) -> None
     async with bank.db.transaction() as conn:
         await conn.execute(delete(audit_log).where(audit_log.c.seq >= 6))
     problems = (await bank.verify_audit()).problems
-    assert len(problems) == 1 and "chain head" in problems[0]
+    assert len(problems) == 1
+    assert "chain head" in problems[0]
 
 
 async def test_a_rewritten_chain_without_the_head_is_detected(bank: Bank) -> None:
