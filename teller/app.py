@@ -35,7 +35,7 @@ def create_app(
         app.state.redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
         stop = asyncio.Event()
         jobs = []
-        if run_jobs:
+        if run_jobs and settings.run_jobs:
             jobs.append(
                 asyncio.create_task(
                     expire_holds_forever(

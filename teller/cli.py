@@ -6,8 +6,8 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import click
 
@@ -23,7 +23,7 @@ def _settings() -> Settings:
     return settings
 
 
-def _run(make: Callable[[Settings], Awaitable[T]]) -> T:
+def _run(make: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     settings = _settings()
     try:
         return asyncio.run(make(settings))

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 64 * 1024
     hold_expiry_interval_seconds: float = 30.0
+    # Background jobs inside `teller serve`; turn off where `teller worker` runs them.
+    run_jobs: bool = True
 
     # Service authentication with an OpenID Connect provider (Keycloak): when the issuer
     # is set, bearer tokens are verified against its JWKS; API keys keep working.

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.persistence.database import Database
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_LOCK_KEY = 0x7E11E5  # the advisory lock that serializes migrations on PostgreSQL
 
 
 def alembic_config(url: str) -> Config:
@@ -33,6 +34,10 @@ async def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with db.engine.begin() as conn:
+        if db.is_postgres:
+            # Several replicas may start at once: one migrates, the others wait and find
+            # nothing left to do.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         await conn.run_sync(_upgrade)
 
 

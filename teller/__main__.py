@@ -1,0 +1,5 @@
+"""``python -m teller`` is the ``teller`` command."""
+
+from teller.cli import main
+
+main()
