@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from core.ledger.model import EntryKind, HoldStatus
@@ -40,6 +41,38 @@ class HoldView:
     description: str
     expires_at: datetime
     created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The hold as first returned, kept with its idempotency key for replays."""
+        return {
+            "id": str(self.id),
+            "account_id": str(self.account_id),
+            "counterparty_account_id": str(self.counterparty_account_id),
+            "amount": self.amount,
+            "currency": self.currency,
+            "status": self.status.value,
+            "posted_amount": self.posted_amount,
+            "entry_id": None if self.entry_id is None else str(self.entry_id),
+            "description": self.description,
+            "expires_at": self.expires_at.isoformat(),
+            "created_at": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HoldView:
+        return cls(
+            id=UUID(data["id"]),
+            account_id=UUID(data["account_id"]),
+            counterparty_account_id=UUID(data["counterparty_account_id"]),
+            amount=int(data["amount"]),
+            currency=data["currency"],
+            status=HoldStatus(data["status"]),
+            posted_amount=data["posted_amount"],
+            entry_id=None if data["entry_id"] is None else UUID(data["entry_id"]),
+            description=data["description"],
+            expires_at=datetime.fromisoformat(data["expires_at"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ def stream() -> io.StringIO:
 
 async def whoami(request: Request) -> JSONResponse:
     structlog.get_logger("teller.test").info("inside handler")
-    logging.getLogger("sqlalchemy.engine").info("SELECT 1")
+    logging.getLogger("teller.storage").info("SELECT 1")
     return JSONResponse({"correlation_id": current_correlation_id()})
 
 

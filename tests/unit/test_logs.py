@@ -238,7 +238,7 @@ def test_stdlib_records_are_redacted_after_their_args_are_formatted(
 def test_stdlib_records_inside_a_request_carry_the_correlation_id(stream: io.StringIO) -> None:
     configure_logging(json=True, stream=stream)
     structlog.contextvars.bind_contextvars(correlation_id="abc")
-    logging.getLogger("sqlalchemy.engine").info("SELECT 1")
+    logging.getLogger("teller.storage").info("SELECT 1")
     assert json_lines(stream)[0]["correlation_id"] == "abc"
 
 

@@ -1,0 +1,212 @@
+"""The ledger's work inside a transaction: moving money, reversing, holding.
+
+Each function locks what it changes (accounts in id order, a hold before its accounts),
+asks ``core.ledger.model`` whether and how, and writes the result together with its
+domain event. Callers own the transaction (see ``core.ledger.runner``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core import events
+from core.ledger import repository as repo
+from core.ledger.errors import AlreadyReversed, HoldAmountExceeded
+from core.ledger.model import (
+    EntryKind,
+    HoldStatus,
+    PostingDraft,
+    apply_postings,
+    movement,
+    reversal,
+)
+from core.ledger.views import EntryView, HoldView
+
+
+async def move(
+    conn: AsyncConnection,
+    *,
+    entry_id: UUID,
+    kind: EntryKind,
+    source: UUID,
+    destination: UUID,
+    amount: int,
+    currency: str,
+    description: str,
+    actor: str,
+    now: datetime,
+    event: str,
+) -> EntryView:
+    """Move ``amount`` from ``source`` to ``destination`` as one journal entry."""
+    states = await repo.lock_accounts(conn, (source, destination))
+    states[source].ensure_currency(currency)
+    drafts = movement(states[source], states[destination], amount)
+    new_states, legs = apply_postings(states, drafts)
+    await repo.write_states(conn, list(new_states.values()), now)
+    entry = await repo.insert_entry(
+        conn,
+        entry_id=entry_id,
+        kind=kind,
+        description=description,
+        actor=actor,
+        legs=legs,
+        at=now,
+    )
+    payload = {
+        "entry_id": str(entry_id),
+        "from": str(source),
+        "to": str(destination),
+        "amount": amount,
+        "currency": currency,
+    }
+    await events.record(conn, event, entry_id, payload, now)
+    return entry
+
+
+async def reverse(
+    conn: AsyncConnection,
+    *,
+    entry_id: UUID,
+    original_id: UUID,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> EntryView:
+    """Undo ``original_id`` with a new entry of opposite postings (postings never change)."""
+    original = await repo.find_entry(conn, original_id)
+    if original.reverses_entry_id is not None:
+        raise AlreadyReversed("a reversal cannot itself be reversed", entry_id=str(original_id))
+    drafts = reversal(repo.drafts_of(original))
+    states = await repo.lock_accounts(conn, (d.account_id for d in drafts))
+    # Checked under the accounts' locks: two reversals of one entry serialize there.
+    if await repo.reversal_of(conn, original_id) is not None:
+        raise AlreadyReversed(entry_id=str(original_id))
+    for state in states.values():
+        state.ensure_usable()
+    new_states, legs = apply_postings(states, drafts)
+    await repo.write_states(conn, list(new_states.values()), now)
+    entry = await repo.insert_entry(
+        conn,
+        entry_id=entry_id,
+        kind=EntryKind.REVERSAL,
+        description=f"Reversal: {reason}",
+        actor=actor,
+        legs=legs,
+        at=now,
+        reverses=original_id,
+    )
+    payload = {"entry_id": str(entry_id), "reverses": str(original_id)}
+    await events.record(conn, "entry.reversed", entry_id, payload, now)
+    return entry
+
+
+async def place_hold(
+    conn: AsyncConnection,
+    *,
+    hold_id: UUID,
+    account_id: UUID,
+    counterparty_id: UUID,
+    amount: int,
+    currency: str,
+    description: str,
+    ttl: timedelta,
+    now: datetime,
+) -> HoldView:
+    """Reserve ``amount``: the same rules as moving it now, but only ``held`` changes."""
+    states = await repo.lock_accounts(conn, (account_id, counterparty_id))
+    source = states[account_id]
+    source.ensure_currency(currency)
+    movement(source, states[counterparty_id], amount)
+    await repo.write_states(conn, [source.with_held(amount)], now)
+    view = HoldView(
+        id=hold_id,
+        account_id=account_id,
+        counterparty_account_id=counterparty_id,
+        amount=amount,
+        currency=currency,
+        status=HoldStatus.PENDING,
+        posted_amount=None,
+        entry_id=None,
+        description=description,
+        expires_at=now + ttl,
+        created_at=now,
+    )
+    await repo.insert_hold(conn, view)
+    await events.record(conn, "hold.placed", hold_id, hold_payload(view), now)
+    return view
+
+
+async def post_hold(
+    conn: AsyncConnection,
+    *,
+    hold_id: UUID,
+    amount: int | None,
+    entry_id: UUID,
+    actor: str,
+    now: datetime,
+) -> HoldView:
+    """Capture a pending hold, fully or partly; whatever is not captured is released."""
+    hold = await repo.find_hold(conn, hold_id, lock=True)
+    captured = hold.amount if amount is None else amount
+    if captured > hold.amount:
+        raise HoldAmountExceeded(hold_id=str(hold.id), held=hold.amount, requested=captured)
+    repo.hold_state(hold).post(captured, now)
+    states = await repo.lock_accounts(conn, (hold.account_id, hold.counterparty_account_id))
+    for state in states.values():
+        state.ensure_usable()
+    # Release the whole reservation first; the capture is then spent from it.
+    states[hold.account_id] = states[hold.account_id].with_held(-hold.amount)
+    drafts = [
+        PostingDraft(hold.account_id, -captured, hold.currency),
+        PostingDraft(hold.counterparty_account_id, captured, hold.currency),
+    ]
+    new_states, legs = apply_postings(states, drafts)
+    await repo.write_states(conn, list(new_states.values()), now)
+    await repo.insert_entry(
+        conn,
+        entry_id=entry_id,
+        kind=EntryKind.HOLD_POST,
+        description=hold.description,
+        actor=actor,
+        legs=legs,
+        at=now,
+    )
+    view = await repo.finish_hold(
+        conn,
+        hold.id,
+        status=HoldStatus.POSTED,
+        at=now,
+        posted_amount=captured,
+        entry_id=entry_id,
+    )
+    await events.record(conn, "hold.posted", hold.id, hold_payload(view), now)
+    return view
+
+
+async def release_hold(
+    conn: AsyncConnection, *, hold_id: UUID, now: datetime, expire: bool
+) -> HoldView:
+    """Void a pending hold, or expire one past its time; no money moves."""
+    hold = await repo.find_hold(conn, hold_id, lock=True)
+    state = repo.hold_state(hold)
+    status = state.expire(now).status if expire else state.void(now).status
+    states = await repo.lock_accounts(conn, (hold.account_id,))
+    await repo.write_states(conn, [states[hold.account_id].with_held(-hold.amount)], now)
+    view = await repo.finish_hold(conn, hold_id, status=status, at=now)
+    await events.record(conn, f"hold.{status.value}", hold_id, hold_payload(view), now)
+    return view
+
+
+def hold_payload(view: HoldView) -> dict[str, Any]:
+    return {
+        "hold_id": str(view.id),
+        "account_id": str(view.account_id),
+        "amount": view.amount,
+        "currency": view.currency,
+        "status": view.status.value,
+        "posted_amount": view.posted_amount,
+    }

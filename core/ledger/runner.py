@@ -1,0 +1,84 @@
+"""Running a money-moving command: idempotent, audited, all or nothing.
+
+Every ledger command goes through :func:`execute`: one transaction that claims the
+idempotency key, does the command's work, keeps its response if needed and appends the
+audit record last (so the audit chain's head is locked only until commit). A rejected
+command rolls all of that back and is audited on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID, uuid4
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core import idempotency
+from core.actors import Actor
+from core.audit.log import record, record_rejection
+from core.clock import Clock
+from core.errors import CoreError
+from core.ledger.commands import _Command
+from core.persistence.database import Database
+
+T = TypeVar("T")
+
+
+Work = Callable[[AsyncConnection, UUID, datetime], Awaitable[T]]  # (conn, new id, now)
+
+
+def no_check() -> None:
+    """For commands with nothing to validate before the transaction."""
+
+
+@dataclass(frozen=True)
+class Command(Generic[T]):
+    """What one command does, for :func:`execute`."""
+
+    name: str  # the audit action and the idempotency namespace
+    command: _Command
+    target: str  # what the audit record is about, e.g. "account:<id>"
+    work: Work[T]
+    replay: Callable[[AsyncConnection, idempotency.Claim], Awaitable[T]]
+    describe: Callable[[T], dict[str, Any]]  # audit details of a success
+    check: Callable[[], None] = no_check  # validation before any I/O
+    keep_response: Callable[[T], dict[str, Any]] | None = None
+
+
+async def execute(db: Database, clock: Clock, spec: Command[T], actor: Actor) -> T:
+    """Run ``spec`` once per idempotency key; see the module docstring."""
+    scope = str(actor)
+    cmd = spec.command
+    try:
+        spec.check()
+        fingerprint = idempotency.fingerprint(spec.name, cmd.fingerprint_fields())
+        async with db.transaction() as conn:
+            now = clock.now()
+            claim = await idempotency.claim(
+                conn,
+                scope=scope,
+                key=cmd.idempotency_key,
+                command=spec.name,
+                fingerprint_=fingerprint,
+                resource_id=uuid4(),
+                at=now,
+            )
+            if not claim.is_new:
+                return await spec.replay(conn, claim)
+            result = await spec.work(conn, claim.resource_id, now)
+            if spec.keep_response is not None:
+                await idempotency.store_response(
+                    conn,
+                    scope=scope,
+                    key=cmd.idempotency_key,
+                    response=spec.keep_response(result),
+                )
+            details = {**cmd.fingerprint_fields(), **spec.describe(result)}
+            await record(conn, now, actor, spec.name, spec.target, details)
+            return result
+    except CoreError as exc:
+        await record_rejection(db, clock.now(), actor, spec.name, spec.target, exc)
+        raise
