@@ -57,9 +57,7 @@ def check_period(since: datetime, until: datetime) -> None:
     """Statement bounds must carry a time zone: a naive time is ambiguous in a bank."""
     for field, value in (("since", since), ("until", until)):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise from_code(
-                "VALIDATION_ERROR", "period bounds need a time zone", {"field": field}
-            )
+            raise from_code("VALIDATION_ERROR", "period bounds need a time zone", {"field": field})
 
 
 def parse_cursor(cursor: str | None) -> int | None:

@@ -30,6 +30,7 @@ from core.ledger.commands import (
     Withdraw,
 )
 from integrations.bank import checks
+from integrations.bank.api import BankAPI
 from integrations.bank.errors import UNAVAILABLE, BankUnavailable, from_code
 from integrations.bank.from_core import (
     account_of,
@@ -254,3 +255,7 @@ class LocalBank:
         cmd = VoidHold(checks.check_key(idempotency_key), hold_id)
         with _translated():
             return hold_of(await self._bank.ledger.void_hold(cmd, self._actor))
+
+
+def _conforms(bank: LocalBank) -> BankAPI:
+    return bank  # mypy proves LocalBank satisfies the Protocol
