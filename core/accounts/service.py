@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core import events
+from core import events, idempotency
 from core.accounts.numbers import new_iban
 from core.actors import Actor
 from core.audit.log import record, record_rejection
@@ -88,6 +88,7 @@ class AccountService:
                         continue
                     await self._insert(
                         conn,
+                        account_id=uuid4(),
                         customer_id=None,
                         kind=AccountKind.BANK,
                         purpose=purpose,
@@ -116,8 +117,12 @@ class AccountService:
         *,
         name: str | None = None,
         overdraft_limit: int = 0,
+        idempotency_key: str | None = None,
     ) -> AccountView:
-        """Open a customer account in one of the bank's currencies."""
+        """Open a customer account in one of the bank's currencies.
+
+        With an idempotency key, a repeated request returns the account it first opened.
+        """
         now = self._clock.now()
         target = f"customer:{customer_id}"
         try:
@@ -129,13 +134,33 @@ class AccountService:
             label = (name or f"{code} account").strip()
             if not label or len(label) > 120 or not label.isprintable():
                 raise ValidationFailed("an account name of 1 to 120 characters", field="name")
+            account_id = uuid4()
             async with self._db.transaction() as conn:
+                if idempotency_key is not None:
+                    request = {
+                        "customer_id": str(customer_id),
+                        "currency": code,
+                        "name": label,
+                        "overdraft_limit": overdraft_limit,
+                    }
+                    claim = await idempotency.claim(
+                        conn,
+                        scope=str(actor),
+                        key=idempotency_key,
+                        command="open_account",
+                        fingerprint_=idempotency.fingerprint("open_account", request),
+                        resource_id=account_id,
+                        at=now,
+                    )
+                    if not claim.is_new:
+                        return await self._find(conn, claim.resource_id)
                 if (
                     await conn.execute(select(customers.c.id).where(customers.c.id == customer_id))
                 ).first() is None:
                     raise CustomerNotFound(customer_id=str(customer_id))
                 view = await self._insert(
                     conn,
+                    account_id=account_id,
                     customer_id=customer_id,
                     kind=AccountKind.CUSTOMER,
                     purpose=None,
@@ -170,9 +195,12 @@ class AccountService:
 
     async def get(self, account_id: UUID) -> AccountView:
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(select(accounts).where(accounts.c.id == account_id))
-            ).one_or_none()
+            return await self._find(conn, account_id)
+
+    async def _find(self, conn: AsyncConnection, account_id: UUID) -> AccountView:
+        row = (
+            await conn.execute(select(accounts).where(accounts.c.id == account_id))
+        ).one_or_none()
         if row is None:
             raise AccountNotFound(account_id=str(account_id))
         return _view(row)
@@ -284,6 +312,7 @@ class AccountService:
         self,
         conn: AsyncConnection,
         *,
+        account_id: UUID,
         customer_id: UUID | None,
         kind: AccountKind,
         purpose: BankPurpose | None,
@@ -294,7 +323,6 @@ class AccountService:
     ) -> AccountView:
         now = self._clock.now()
         for _ in range(_NUMBER_ATTEMPTS):
-            account_id = uuid4()
             number = new_iban(self._identity.country, self._identity.bank_code)
             values = dict(
                 id=account_id,

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core import events
+from core import events, idempotency
 from core.actors import Actor
 from core.audit.log import record, record_rejection
 from core.clock import Clock
@@ -54,8 +54,13 @@ class CustomerService:
         self._clock = clock
         self._keys = keyring
 
-    async def create(self, new: NewCustomer, actor: Actor) -> CustomerView:
-        """Register a customer (unverified until KYC decides)."""
+    async def create(
+        self, new: NewCustomer, actor: Actor, *, idempotency_key: str | None = None
+    ) -> CustomerView:
+        """Register a customer (unverified until KYC decides).
+
+        With an idempotency key, a repeated request returns the customer it first created.
+        """
         now = self._clock.now()
         try:
             name = validate_name(new.full_name)
@@ -64,6 +69,22 @@ class CustomerService:
             email = normalize_email(new.email) if new.email else None
             customer_id = uuid4()
             async with self._db.transaction() as conn:
+                if idempotency_key is not None:
+                    # Keyed, so the stored fingerprint reveals nothing about the person.
+                    fields = self._keys.blind_index(
+                        repr((name, language, phone, email)), context="idempotency"
+                    )
+                    claim = await idempotency.claim(
+                        conn,
+                        scope=str(actor),
+                        key=idempotency_key,
+                        command="create_customer",
+                        fingerprint_=idempotency.fingerprint("create_customer", {"f": fields}),
+                        resource_id=customer_id,
+                        at=now,
+                    )
+                    if not claim.is_new:
+                        return self._view(await self._row(conn, claim.resource_id))
                 phone_index = self._index(phone, _PHONE)
                 email_index = self._index(email, _EMAIL)
                 await self._ensure_unique(conn, phone_index, email_index)
@@ -96,12 +117,15 @@ class CustomerService:
 
     async def get(self, customer_id: UUID) -> CustomerView:
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(select(customers).where(customers.c.id == customer_id))
-            ).one_or_none()
+            return self._view(await self._row(conn, customer_id))
+
+    async def _row(self, conn: AsyncConnection, customer_id: UUID) -> AnyRow:
+        row = (
+            await conn.execute(select(customers).where(customers.c.id == customer_id))
+        ).one_or_none()
         if row is None:
             raise CustomerNotFound(customer_id=str(customer_id))
-        return self._view(row)
+        return row
 
     async def find_by_phone(self, phone: str) -> CustomerView:
         """Look a customer up by phone through its keyed hash, never by decrypting all."""

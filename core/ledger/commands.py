@@ -14,6 +14,12 @@ DEFAULT_HOLD_TTL = timedelta(days=7)
 class _Command:
     idempotency_key: str
 
+    def __post_init__(self) -> None:
+        # Currency codes are case-insensitive on input; the ledger stores them upper-case.
+        currency = getattr(self, "currency", None)
+        if isinstance(currency, str):
+            object.__setattr__(self, "currency", currency.upper())
+
     def fingerprint_fields(self) -> dict[str, Any]:
         """The request's content for idempotency: everything except the key."""
         fields = asdict(self)

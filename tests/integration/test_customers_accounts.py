@@ -114,3 +114,19 @@ async def test_overdraft_limit_cannot_drop_below_what_is_used(bank: Bank) -> Non
         await bank.accounts.set_overdraft_limit(account.id, 500, SYSTEM)
     updated = await bank.accounts.set_overdraft_limit(account.id, 600, SYSTEM)
     assert updated.available == 0
+
+
+async def test_registration_and_opening_with_a_key_happen_once(bank: Bank) -> None:
+    from core.ledger.errors import IdempotencyConflict
+
+    first = await bank.customers.create(PETRO, SYSTEM, idempotency_key="reg-1")
+    again = await bank.customers.create(PETRO, SYSTEM, idempotency_key="reg-1")
+    assert again == first
+    with pytest.raises(IdempotencyConflict):
+        await bank.customers.create(NewCustomer("Someone Else"), SYSTEM, idempotency_key="reg-1")
+    account = await bank.accounts.open(first.id, "EUR", SYSTEM, idempotency_key="acc-1")
+    same = await bank.accounts.open(first.id, "EUR", SYSTEM, idempotency_key="acc-1")
+    assert same == account
+    with pytest.raises(IdempotencyConflict):
+        await bank.accounts.open(first.id, "CZK", SYSTEM, idempotency_key="acc-1")
+    assert len(await bank.accounts.for_customer(first.id)) == 1

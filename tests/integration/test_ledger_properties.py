@@ -29,11 +29,27 @@ from tests.integration.helpers import funded_account
 Step = tuple[str, int, int, int, int]
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["deposit", "withdraw", "transfer", "hold", "post", "void",
-                         "reverse", "replay", "tick", "expire"]),
-        st.integers(0, 3), st.integers(0, 3), st.integers(-10, 3_000), st.integers(0, 99),
+        st.sampled_from(
+            [
+                "deposit",
+                "withdraw",
+                "transfer",
+                "hold",
+                "post",
+                "void",
+                "reverse",
+                "replay",
+                "tick",
+                "expire",
+            ]
+        ),
+        st.integers(0, 3),
+        st.integers(0, 3),
+        st.integers(-10, 3_000),
+        st.integers(0, 99),
     ),
-    min_size=5, max_size=40,
+    min_size=5,
+    max_size=40,
 )
 
 
@@ -65,8 +81,9 @@ async def _run(sequence: list[Step]) -> tuple[bool, list[str], bool]:
                         cmd = PostHold(key, holds[pick % len(holds)], max(1, amount // 2))
                         await bank.ledger.post_hold(cmd, SYSTEM)
                     elif kind == "void" and holds:
-                        await bank.ledger.void_hold(VoidHold(key, holds[pick % len(holds)]),
-                                                    SYSTEM)
+                        await bank.ledger.void_hold(
+                            VoidHold(key, holds[pick % len(holds)]), SYSTEM
+                        )
                     elif kind == "reverse" and entries:
                         cmd = Reverse(key, entries[pick % len(entries)], "test")
                         await bank.ledger.reverse(cmd, SYSTEM)

@@ -257,3 +257,11 @@ async def test_every_command_is_in_a_verifiable_audit_chain(bank: Bank) -> None:
     report = await bank.verify_audit()
     assert report.ok
     assert report.records >= 5
+
+
+async def test_currency_codes_are_case_insensitive(bank: Bank) -> None:
+    a = await funded_account(bank)
+    b = await funded_account(bank)
+    await bank.ledger.deposit(Deposit("d", a.id, 100, "eur"), SYSTEM)
+    await bank.ledger.transfer(Transfer("t", a.id, b.id, 40, "Eur"), SYSTEM)
+    assert await balance_of(bank, b.id) == 40

@@ -1,0 +1,86 @@
+"""``teller bench ledger`` end to end: pgbench, Teller's transfers and the invariants."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from teller.bench.ledger import LedgerBenchOptions, run_ledger_bench
+
+SERVER_URL = os.environ.get("TELLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+SUMMARY = re.compile(
+    r"^ledger_tps=(\d+\.\d) pgbench_tps=(\d+\.\d) ratio=(\d+\.\d\d) "
+    r"p50_ms=(\d+\.\d\d) p99_ms=(\d+\.\d\d) invariants=(ok|FAILED)$"
+)
+
+
+async def _connect(database: str) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(f"{SERVER_URL}/{database}", timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        reason = f"PostgreSQL at {SERVER_URL} is unreachable: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI must run the postgres tests)")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+async def base_database() -> AsyncIterator[str]:
+    """A database of our own: the bench's scratch database is ``<it>_bench``, so this test
+    never races a developer's ``teller bench ledger`` against the shared ``test`` database."""
+    name = f"bench_it_{uuid.uuid4().hex[:10]}"
+    admin = await _connect("test")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield name
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+async def test_short_run_prints_the_summary_and_keeps_the_invariants(
+    base_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = LedgerBenchOptions(
+        database_url=f"{SERVER_URL}/{base_database}", seconds=2, clients=4, accounts=1000
+    )
+
+    code = await run_ledger_bench(options)
+
+    out = capsys.readouterr().out
+    last = out.strip().splitlines()[-1]
+    assert code == 0, out
+    match = SUMMARY.match(last)
+    assert match is not None, last
+    ledger_tps, pgbench_tps, ratio = (float(match.group(i)) for i in (1, 2, 3))
+    assert ledger_tps > 0
+    assert pgbench_tps > 0
+    assert ratio == pytest.approx(ledger_tps / pgbench_tps, abs=0.01)
+    assert float(match.group(4)) <= float(match.group(5))  # p50 <= p99
+    assert match.group(6) == "ok"
+    assert "invariants=ok" in out
+    admin = await _connect("test")
+    try:
+        leftover = await admin.fetchval(
+            "SELECT count(*) FROM pg_database WHERE datname = $1", f"{base_database}_bench"
+        )
+    finally:
+        await admin.close()
+    assert leftover == 0, "the scratch database is dropped at the end"
+
+
+async def test_refuses_a_database_that_is_not_postgresql(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = await run_ledger_bench(LedgerBenchOptions(database_url="sqlite:///teller.db"))
+
+    assert code == 2
+    assert "needs PostgreSQL" in capsys.readouterr().err
