@@ -21,13 +21,11 @@ Latencies are those of completed transfers. A transfer rejected by the core (a
 throughput; any other exception (a deadlock, a lost connection) is an error and makes the
 exit code 1 even when the invariants hold.
 
-Processes: a transfer costs Teller about 1 ms of Python CPU time (SQLAlchemy statement
-building and result processing, asyncpg protocol work, audit hashing), so one process
-saturates one core near 1,000 transfers per second while PostgreSQL has spare capacity.
-The service workload therefore runs by default in ``DEFAULT_PROCESSES`` worker processes,
-each with its own event loop, :class:`Database` (pool of at least its share of clients)
-and ``clients / processes`` workers; the parent aggregates counts and latency samples.
-See ``DEFAULT_PROCESSES`` for the measurements behind the default.
+Processes: the service workload runs in ``processes`` processes (default
+``DEFAULT_PROCESSES``), each with its own event loop, :class:`Database` (a pool of at least
+its share of clients) and ``clients / processes`` workers; with more than one, worker
+processes are spawned and the parent merges their counts and latency samples. See
+``DEFAULT_PROCESSES`` for why the default is one.
 """
 
 from __future__ import annotations
@@ -73,10 +71,18 @@ BENCH_ACTOR = Actor(ActorKind.API_CLIENT, "bench")
 SCRATCH_SUFFIX = "_bench"
 PG_MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names, which could alias the real one
 
-DEFAULT_PROCESSES = 2
-"""Worker processes for ``via="service"``; measured on the 2-core machine (see module doc).
+DEFAULT_PROCESSES = 1
+"""One process: measured no slower than two on the 2-core machine this was tuned on.
 
-Chosen by measurement; see the report in the lead's notes and the module docstring.
+A transfer costs about 5 ms of client CPU in core (SQLAlchemy Core statements built per
+call, 14 round trips), so one process is CPU bound near 200 transfers per second. A second
+process did not buy throughput, because the ceiling is the audit chain's head row: every
+transfer holds its lock from the first audit statement until commit (about 2 ms when
+uncontended), and with two busy Python processes plus PostgreSQL on two cores the lock
+holder is often preempted, so everyone waits longer (a convoy). Interleaved 8-second
+runs, 8 clients: 171 tps with one process, 181 with two (mean of 9, noise about ±40);
+16 clients: 163 with one, 145 with two (mean of 8). One process is simpler, starts
+faster and profiles directly; revisit once core no longer serializes transfers on one row.
 """
 
 # How long the parent waits for a worker process to start up (imports, pool) or report.
@@ -245,7 +251,11 @@ async def _checkpoint(url: URL) -> None:
 
 # -- pgbench --------------------------------------------------------------------------------
 
-_TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.MULTILINE)
+# PostgreSQL 14+ says "without initial connection time"; older pgbench the second form.
+_TPS = re.compile(
+    r"^tps = ([0-9.]+) \((?:without initial connection time|excluding connections establishing)\)",
+    re.MULTILINE,
+)
 
 
 def _pg_env(url: URL) -> dict[str, str]:
@@ -259,12 +269,16 @@ def _pg_env(url: URL) -> dict[str, str]:
     return env
 
 
-async def _pgbench(url: URL, *args: str) -> str:
+def _pgbench_executable() -> str:
     executable = shutil.which("pgbench") or "/usr/bin/pgbench"
     if not os.path.exists(executable):
         raise BenchError("pgbench is not installed (apt-get install postgresql-client)", 2)
+    return executable
+
+
+async def _pgbench(url: URL, *args: str) -> str:
     proc = await asyncio.create_subprocess_exec(
-        executable, *args, env=_pg_env(url),
+        _pgbench_executable(), *args, env=_pg_env(url),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await proc.communicate()
@@ -452,13 +466,22 @@ def _child_main(job: Job, start: Any, results: Any) -> None:
         results.put(("error", traceback.format_exc()))
 
 
-async def _collect(results: Any, kind: str, count: int, timeout: float) -> list[Any]:
-    collected = []
-    for _ in range(count):
+async def _collect(results: Any, procs: Sequence[Any], kind: str, wait: float) -> list[Any]:
+    """Take one ``kind`` message per process, failing fast if a process dies silently
+    (e.g. while importing, before it can report anything)."""
+    collected: list[Any] = []
+    deadline = time.monotonic() + wait
+    while len(collected) < len(procs):
         try:
-            got, payload = await asyncio.to_thread(results.get, True, timeout)
-        except queue.Empty as exc:
-            raise BenchError(f"a worker process sent no {kind!r} within {timeout:.0f} s") from exc
+            got, payload = await asyncio.to_thread(results.get, True, 0.5)
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                raise BenchError(f"a worker process exited with code {dead[0]}") from None
+            if time.monotonic() > deadline:
+                raise BenchError(f"a worker process sent no {kind!r} within {wait:.0f} s"
+                                 ) from None
+            continue
         if got == "error":
             raise BenchError(f"a worker process failed:\n{payload}")
         collected.append(payload)
@@ -482,10 +505,10 @@ async def run_processes(jobs: Sequence[Job]) -> WorkloadResult:
     for proc in procs:
         proc.start()
     try:
-        await _collect(results, "ready", len(procs), PROCESS_TIMEOUT)
+        await _collect(results, procs, "ready", PROCESS_TIMEOUT)
         start.set()
         limit = max(job.warmup + job.seconds for job in jobs) + PROCESS_TIMEOUT
-        parts = await _collect(results, "ok", len(procs), limit)
+        parts = await _collect(results, procs, "ok", limit)
     finally:
         start.set()  # release anyone still waiting if we failed early
         for proc in procs:
@@ -597,6 +620,31 @@ def _report(result: WorkloadResult) -> None:
         _say("ERRORS: " + ", ".join(f"{c}={n}" for c, n in sorted(result.errors.items())))
 
 
+async def _setup_teller(scratch: URL, accounts: int, concurrency: int) -> list[UUID]:
+    """Migrate the scratch database and open the funded accounts; returns their ids."""
+    db = Database(scratch.render_as_string(hide_password=False), pool_size=concurrency)
+    try:
+        bank = _bank(db)
+        await bank.prepare()
+        started = time.perf_counter()
+        account_ids = await open_funded_accounts(bank, accounts, concurrency)
+        _say(f"teller: {len(account_ids)} funded accounts in "
+             f"{time.perf_counter() - started:.1f} s")
+        return account_ids
+    finally:
+        # Closed before measuring, so idle setup connections do not count against the
+        # server's max_connections while the workers run.
+        await db.dispose()
+
+
+async def _verify_scratch(scratch: URL) -> list[str]:
+    db = Database(scratch.render_as_string(hide_password=False), pool_size=1)
+    try:
+        return await verify(_bank(db))
+    finally:
+        await db.dispose()
+
+
 async def _bench(options: LedgerBenchOptions, url: URL, scratch: URL) -> int:
     seconds = measured_seconds(options)
     _say(f"pgbench: scale {options.pgbench_scale}, {options.clients} clients, {seconds} s")
@@ -604,23 +652,14 @@ async def _bench(options: LedgerBenchOptions, url: URL, scratch: URL) -> int:
                                     warmup=options.warmup, scale=options.pgbench_scale)
     _say(f"pgbench: {pgbench_tps:.1f} tps")
 
-    db = Database(scratch.render_as_string(hide_password=False), pool_size=options.clients)
-    try:
-        bank = _bank(db)
-        await bank.prepare()
-        started = time.perf_counter()
-        account_ids = await open_funded_accounts(bank, options.accounts, options.clients)
-        _say(f"teller: {len(account_ids)} funded accounts in "
-             f"{time.perf_counter() - started:.1f} s")
-        await _checkpoint(url)
-        if options.via == "api":
-            result = await run_api_phase(options, account_ids)
-        else:
-            result = await run_service_phase(options, scratch, account_ids)
-        _report(result)
-        problems = await verify(bank)
-    finally:
-        await db.dispose()
+    account_ids = await _setup_teller(scratch, options.accounts, options.clients)
+    await _checkpoint(url)
+    if options.via == "api":
+        result = await run_api_phase(options, account_ids)
+    else:
+        result = await run_service_phase(options, scratch, account_ids)
+    _report(result)
+    problems = await _verify_scratch(scratch)
 
     _say("invariants=ok" if not problems else "invariants=FAILED")
     for problem in problems:
@@ -646,10 +685,17 @@ async def run_ledger_bench(options: LedgerBenchOptions) -> int:
         print(f"teller bench ledger: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
     finally:
-        if options.keep:
-            _say(f"kept scratch database {scratch.database}")
-        else:
-            await drop_database(url, scratch.database)
+        await _cleanup(options, url, scratch.database)
+
+
+async def _cleanup(options: LedgerBenchOptions, url: URL, name: str) -> None:
+    if options.keep:  # on stderr: the summary stays the last line of stdout
+        print(f"teller bench ledger: kept scratch database {name}", file=sys.stderr)
+        return
+    try:
+        await drop_database(url, name)
+    except (OSError, asyncpg.PostgresError) as exc:  # reported; the figures still stand
+        print(f"teller bench ledger: could not drop {name}: {exc}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
