@@ -26,6 +26,12 @@ from core.persistence.tables import api_clients
 # Roles a client may hold; each API operation requires one (see core.api.routes).
 ROLES = ("bank.read", "bank.customers", "bank.payments", "bank.cash", "bank.admin")
 _CACHE_SECONDS = 30.0
+# Unknown prefixes are cached too (so guessing costs no database round trip); the bound
+# keeps a stream of made-up keys from growing the cache without end.
+_CACHE_MAX = 10_000
+# The client acts as "api:<name>", which must fit the 80 characters of the audit log's and
+# idempotency keys' actor columns.
+MAX_NAME = 80 - len("api:")
 
 
 class ApiClientExists(CoreError):
@@ -57,8 +63,8 @@ class ApiKeys:
         unknown = sorted(set(roles) - set(ROLES))
         if unknown or not roles:
             raise ValidationFailed(f"roles are some of {', '.join(ROLES)}", field="roles")
-        if not name or len(name) > 80 or not name.isprintable():
-            raise ValidationFailed("a name of 1 to 80 characters", field="name")
+        if not name or len(name) > MAX_NAME or not name.isprintable():
+            raise ValidationFailed(f"a name of 1 to {MAX_NAME} characters", field="name")
         prefix = secrets.token_hex(4)
         key = f"tlr_{prefix}_{secrets.token_urlsafe(32)}"
         client = ApiClient(uuid4(), name, frozenset(roles))
@@ -126,5 +132,7 @@ class ApiKeys:
             client = ApiClient(row.id, row.name, frozenset(row.roles))
             digest = row.key_hash
         entry = (time.monotonic() + _CACHE_SECONDS, digest, client)
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
         self._cache[prefix] = entry
         return entry

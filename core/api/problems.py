@@ -38,11 +38,16 @@ def problem(status: int, code: str, title: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-class BodyTooLarge(Exception):
-    """Raised while reading a body that turns out larger than the limit."""
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while reading a body that turns out larger than the limit.
+
+    An HTTPException on purpose: FastAPI turns any other exception raised while it reads
+    the body into "400 There was an error parsing the body", but lets HTTPExceptions
+    through to their handler.
+    """
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(f"body over {max_bytes} bytes")
+        super().__init__(413, f"The request body is larger than {max_bytes} bytes.")
         self.max_bytes = max_bytes
 
 
@@ -89,8 +94,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # FastAPI's "error parsing the body": a body that is not UTF-8 (or similar)
+            # never reaches the JSON decoder, but to the client it is malformed JSON all
+            # the same.
+            return problem(400, "MALFORMED_JSON", "The request body is not valid JSON.")
         code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-        return problem(exc.status_code, code, str(exc.detail))
+        response = problem(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on 405 (RFC 9110 15.5.6)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

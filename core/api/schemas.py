@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from uuid import UUID
 
@@ -12,10 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from core.accounts.service import AccountView
 from core.customers.model import CustomerView
 from core.ledger.views import EntryView, HoldView, StatementPage
-from core.money import InvalidAmount, Money
+from core.money import MAX_INTEGER_DIGITS, Currency, InvalidAmount, Money
 
 Currency3 = Annotated[str, Field(min_length=3, max_length=3, examples=["EUR"])]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
+# Far above any real limit and far below the 64-bit columns that hold limits and balances
+# (PostgreSQL BIGINT, SQLite INTEGER): a larger value is an error, not a database crash.
+MAX_LIMIT_MINOR = 10**17
 
 
 class _In(BaseModel):
@@ -36,14 +38,19 @@ class AmountIn(_In):
         return self
 
     def minor(self) -> int:
-        """Minor units, refusing too many decimals for the currency (a stable code)."""
-        if self.amount_minor is not None:
-            return self.amount_minor
-        try:
-            value = Decimal(str(self.amount))
-        except InvalidOperation as exc:
-            raise InvalidAmount(field="amount") from exc
-        return Money.from_decimal(value, self.currency.upper()).minor
+        """Minor units, refusing too many decimals for the currency (a stable code).
+
+        ``amount`` goes to ``Money.from_decimal`` as text, so that only plain decimals
+        pass ("1e3", "1_000", " 5", ".5" are what ``Decimal()`` accepts but people do not
+        mean). ``amount_minor`` gets the same ceiling as the decimal form: fifteen
+        integer digits in major units.
+        """
+        currency = Currency.of(self.currency)
+        if self.amount_minor is None:
+            return Money.from_decimal(str(self.amount), currency.code).minor
+        if abs(self.amount_minor) >= 10 ** (MAX_INTEGER_DIGITS + currency.exponent):
+            raise InvalidAmount("The amount is too large.", field="amount_minor")
+        return self.amount_minor
 
 
 def money_out(minor: int, currency: str) -> dict[str, object]:
@@ -90,7 +97,7 @@ class CustomerOut(BaseModel):
 class AccountCreate(_In):
     currency: Currency3
     name: str | None = Field(default=None, max_length=120)
-    overdraft_limit_minor: StrictInt = Field(default=0, ge=0)
+    overdraft_limit_minor: StrictInt = Field(default=0, ge=0, le=MAX_LIMIT_MINOR)
 
 
 class StatusChange(_In):
@@ -98,7 +105,7 @@ class StatusChange(_In):
 
 
 class OverdraftChange(_In):
-    overdraft_limit_minor: StrictInt = Field(ge=0)
+    overdraft_limit_minor: StrictInt = Field(ge=0, le=MAX_LIMIT_MINOR)
 
 
 class AccountOut(BaseModel):

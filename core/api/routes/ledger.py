@@ -8,7 +8,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from core.api.auth import Principal
 from core.api.deps import Admin, BankDep, Cash, IdempotencyKey, Payments, Reader
+from core.api.problems import ApiProblem
 from core.api.schemas import (
     DepositCreate,
     EntryOut,
@@ -20,6 +22,8 @@ from core.api.schemas import (
     TransferCreate,
     WithdrawalCreate,
 )
+from core.bank import Bank
+from core.errors import ValidationFailed
 from core.ledger.commands import (
     Deposit,
     PlaceHold,
@@ -29,8 +33,30 @@ from core.ledger.commands import (
     VoidHold,
     Withdraw,
 )
+from core.ledger.errors import AccountNotFound
+from core.ledger.model import AccountKind
 
 router = APIRouter(tags=["ledger"])
+MAX_SEQ = 2**63 - 1  # postings.account_seq is a 64-bit integer
+
+
+async def _may_debit(bank: Bank, who: Principal, account_id: UUID) -> None:
+    """Only ``bank.admin`` may take money out of the bank's own accounts.
+
+    The bank's accounts may go negative without limit, so a transfer or hold from, say,
+    settlement creates money: without this check ``bank.payments`` could do what only
+    ``bank.cash`` (deposits) may, and ``bank.cash`` could pay out the bank's income.
+    """
+    if "bank.admin" in who.roles:
+        return
+    try:
+        account = await bank.accounts.get(account_id)
+    except AccountNotFound:
+        return  # the command itself refuses it, and audits the attempt
+    if account.kind is AccountKind.BANK:
+        raise ApiProblem(
+            403, "FORBIDDEN", "Only bank.admin may move money out of the bank's own accounts."
+        )
 
 
 @router.post("/deposits", status_code=201, response_model=EntryOut)
@@ -43,6 +69,7 @@ async def deposit(body: DepositCreate, who: Cash, key: IdempotencyKey, bank: Ban
 async def withdraw(
     body: WithdrawalCreate, who: Cash, key: IdempotencyKey, bank: BankDep
 ) -> EntryOut:
+    await _may_debit(bank, who, body.account_id)
     cmd = Withdraw(key, body.account_id, body.minor(), body.currency.upper(), body.description)
     return EntryOut.of(await bank.ledger.withdraw(cmd, who.actor))
 
@@ -51,6 +78,7 @@ async def withdraw(
 async def transfer(
     body: TransferCreate, who: Payments, key: IdempotencyKey, bank: BankDep
 ) -> EntryOut:
+    await _may_debit(bank, who, body.source_account_id)
     cmd = Transfer(
         key,
         body.source_account_id,
@@ -78,6 +106,7 @@ async def reverse(
 async def place_hold(
     body: HoldCreate, who: Payments, key: IdempotencyKey, bank: BankDep
 ) -> HoldOut:
+    await _may_debit(bank, who, body.account_id)
     cmd = PlaceHold(
         key,
         body.account_id,
@@ -115,17 +144,27 @@ async def statement(
     _: Reader,
     since: Annotated[datetime | None, Query()] = None,
     until: Annotated[datetime | None, Query()] = None,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    after_seq: Annotated[int | None, Query(ge=0, le=MAX_SEQ)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> StatementOut:
     """The statement for ``[since, until)`` (default: the last 30 days), page by page."""
-    end = _aware(until) if until else datetime.now(UTC)
-    start = _aware(since) if since else end - timedelta(days=30)
+    start, end = _period(since, until)
     page = await bank.ledger.statement(
         account_id, since=start, until=end, after_seq=after_seq, limit=limit
     )
     return StatementOut.of(page)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """The period in UTC; naive bounds are UTC. Refuses bounds near the calendar's ends,
+    where converting to UTC or going 30 days back leaves the years 1 to 9999."""
+    try:
+        end = _utc(until) if until else datetime.now(UTC)
+        start = _utc(since) if since else end - timedelta(days=30)
+    except OverflowError as exc:
+        raise ValidationFailed("the period is outside the calendar", field="since") from exc
+    return start, end
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
