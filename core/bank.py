@@ -22,6 +22,7 @@ class Bank:
     """Customers, accounts and the ledger, sharing one database, clock and keyring."""
 
     db: Database
+    clock: Clock
     customers: CustomerService
     accounts: AccountService
     ledger: LedgerService
@@ -39,6 +40,7 @@ class Bank:
         clock = clock or SystemClock()
         return cls(
             db=db,
+            clock=clock,
             customers=CustomerService(db, clock, keyring),
             accounts=AccountService(db, clock, currencies, identity),
             ledger=LedgerService(db, clock),

@@ -32,11 +32,10 @@ from core.ledger.commands import (
     Withdraw,
     _Command,
 )
-from core.ledger.errors import AccountNotFound
 from core.ledger.model import BankPurpose, EntryKind, HoldStatus, ensure_positive
 from core.ledger.runner import Command, Work, execute, no_check
 from core.ledger.views import BalanceView, EntryView, HoldView, StatementPage
-from core.money import Currency
+from core.money import Currency, UnknownCurrency
 from core.persistence.database import Database
 from core.persistence.tables import accounts
 
@@ -353,8 +352,8 @@ class LedgerService:
             )
         ).scalar_one_or_none()
         if found is None:
-            raise AccountNotFound(
-                "the bank has no account for this currency",
+            raise UnknownCurrency(
+                "Teller does not keep money in this currency",
                 purpose=purpose.value,
                 currency=currency,
             )

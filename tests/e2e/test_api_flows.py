@@ -196,17 +196,16 @@ async def test_statement_of_a_quiet_period_carries_the_balance_over(
     assert (page["opening_balance_minor"], page["closing_balance_minor"]) == (0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the statement route defaults its period from the wall clock, not the bank's "
-    "Clock; Bank exposes no clock for core/api to use (reported to the lead)",
-)
 async def test_statement_without_a_period_covers_the_last_thirty_days_of_the_bank_clock(
-    api: Api, history: tuple[str, str]
+    api: Api, history: tuple[str, str], clock: MutableClock
 ) -> None:
     a, _ = history
+    clock.advance(seconds=1)  # the period is half-open: [now - 30 days, now)
     page = await api.get(f"/accounts/{a}/statement")
     assert len(page["lines"]) == 5
+    clock.advance(days=29)
+    page = await api.get(f"/accounts/{a}/statement")
+    assert len(page["lines"]) == 1  # 30 days back from 04-04 reach only the refund of 03-06
 
 
 # -- holds ---------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ def test_db_upgrade_creates_the_sqlite_database(env: dict[str, str]) -> None:
 
 
 def test_verify_commands_pass_on_a_sound_bank_and_fail_on_a_tampered_one(
-        env: dict[str, str]) -> None:
+    env: dict[str, str],
+) -> None:
     code, output = run(env, "apikey", "create", "ops", "--role", "bank.admin")
     assert code == 0, output
     key = json.loads(output.strip().splitlines()[-1])["api_key"]
@@ -48,8 +49,9 @@ def test_verify_commands_pass_on_a_sound_bank_and_fail_on_a_tampered_one(
     assert "chain=ok" in output
     db = sqlite3.connect(Path(env["TELLER_DATA_DIR"]) / "teller.db")
     with db:
-        db.execute("UPDATE accounts SET balance = 5 WHERE purpose = 'suspense' "
-                   "AND currency = 'EUR'")
+        db.execute(
+            "UPDATE accounts SET balance = 5 WHERE purpose = 'suspense' AND currency = 'EUR'"
+        )
         db.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
     db.close()
     code, output = run(env, "ledger", "verify")
@@ -62,8 +64,9 @@ def test_verify_commands_pass_on_a_sound_bank_and_fail_on_a_tampered_one(
 
 
 def test_production_refuses_to_start_without_keys(env: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, ["ledger", "verify"],
-                                env={**env, "TELLER_ENV": "production"})
+    result = CliRunner().invoke(
+        main, ["ledger", "verify"], env={**env, "TELLER_ENV": "production"}
+    )
     assert result.exit_code != 0
     assert "TELLER_ENCRYPTION_KEYS" in result.output
 
@@ -84,7 +87,10 @@ def test_serve_needs_no_configuration(env: dict[str, str]) -> None:
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
         [sys.executable, "-m", "teller", "serve", "--port", str(port)],
-        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30

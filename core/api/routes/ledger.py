@@ -148,18 +148,20 @@ async def statement(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> StatementOut:
     """The statement for ``[since, until)`` (default: the last 30 days), page by page."""
-    start, end = _period(since, until)
+    start, end = _period(since, until, bank.clock.now())
     page = await bank.ledger.statement(
         account_id, since=start, until=end, after_seq=after_seq, limit=limit
     )
     return StatementOut.of(page)
 
 
-def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+def _period(
+    since: datetime | None, until: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
     """The period in UTC; naive bounds are UTC. Refuses bounds near the calendar's ends,
     where converting to UTC or going 30 days back leaves the years 1 to 9999."""
     try:
-        end = _utc(until) if until else datetime.now(UTC)
+        end = _utc(until) if until else now
         start = _utc(since) if since else end - timedelta(days=30)
     except OverflowError as exc:
         raise ValidationFailed("the period is outside the calendar", field="since") from exc
