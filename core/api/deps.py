@@ -30,6 +30,9 @@ def _idempotency_key(
 
 BankDep = Annotated[Bank, Depends(_bank)]
 IdempotencyKey = Annotated[str, Depends(_idempotency_key)]
+# Registration and account opening accept a key too, so a retried request creates nothing
+# twice; without one they still work, as clients of the first version expect.
+OptionalIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 Reader = Annotated[Principal, Depends(require("bank.read"))]
 CustomerAgent = Annotated[Principal, Depends(require("bank.customers"))]
 Payments = Annotated[Principal, Depends(require("bank.payments"))]

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from core.api.deps import Admin, BankDep, CustomerAgent, Reader
+from core.api.deps import Admin, BankDep, CustomerAgent, OptionalIdempotencyKey, Reader
 from core.api.schemas import (
     AccountCreate,
     AccountOut,
@@ -24,9 +24,11 @@ router = APIRouter(tags=["customers and accounts"])
 
 
 @router.post("/customers", status_code=201, response_model=CustomerOut)
-async def create_customer(body: CustomerCreate, bank: BankDep, who: CustomerAgent) -> CustomerOut:
+async def create_customer(
+    body: CustomerCreate, bank: BankDep, who: CustomerAgent, key: OptionalIdempotencyKey = None
+) -> CustomerOut:
     new = NewCustomer(body.full_name, body.language, body.phone, body.email)
-    return CustomerOut.of(await bank.customers.create(new, who.actor))
+    return CustomerOut.of(await bank.customers.create(new, who.actor, idempotency_key=key))
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
@@ -44,7 +46,11 @@ async def set_kyc(
 
 @router.post("/customers/{customer_id}/accounts", status_code=201, response_model=AccountOut)
 async def open_account(
-    customer_id: UUID, body: AccountCreate, bank: BankDep, who: CustomerAgent
+    customer_id: UUID,
+    body: AccountCreate,
+    bank: BankDep,
+    who: CustomerAgent,
+    key: OptionalIdempotencyKey = None,
 ) -> AccountOut:
     view = await bank.accounts.open(
         customer_id,
@@ -52,6 +58,7 @@ async def open_account(
         who.actor,
         name=body.name,
         overdraft_limit=body.overdraft_limit_minor,
+        idempotency_key=key,
     )
     return AccountOut.of(view)
 
