@@ -88,9 +88,30 @@ async def claim(
             )
         )
     ).one()
-    if row.command != command or row.fingerprint != fingerprint_:
-        raise IdempotencyConflict("this idempotency key was used for a different request", key=key)
-    return Claim(is_new=False, resource_id=row.resource_id, response=row.response)
+    return earlier(
+        row.command,
+        row.fingerprint,
+        row.resource_id,
+        row.response,
+        command=command,
+        fingerprint_=fingerprint_,
+    )
+
+
+def earlier(
+    stored_command: str,
+    stored_fingerprint: str,
+    resource_id: UUID,
+    response: dict[str, Any] | None,
+    *,
+    command: str,
+    fingerprint_: str,
+) -> Claim:
+    """The claim of a key used before: its first result, or a conflict if the request differs."""
+    if stored_command != command or stored_fingerprint != fingerprint_:
+        # The key itself is the client's text: not echoed back (see core.errors).
+        raise IdempotencyConflict("this idempotency key was used for a different request")
+    return Claim(is_new=False, resource_id=resource_id, response=response)
 
 
 async def store_response(

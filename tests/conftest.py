@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.actors import SYSTEM
+from core.audit.chain import CHAINS, GENESIS_HASH
 from core.bank import Bank
 from core.crypto import Keyring
 from core.persistence.database import Database
@@ -101,8 +102,10 @@ async def _reset_postgres(url: str) -> None:
         async with db.transaction() as conn:
             names = ", ".join(t.name for t in metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # The migrations' starting point: every audit chain at its genesis.
             await conn.execute(
-                text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+                text("INSERT INTO audit_head (id, seq, hash) VALUES (:id, 0, :h)"),
+                [{"id": chain, "h": GENESIS_HASH} for chain in range(CHAINS)],
             )
     finally:
         await db.dispose()

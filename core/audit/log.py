@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.audit.chain import AuditRecord, link_hash
+from core.audit.chain import AuditRecord, chain_of, link_hash
 from core.errors import CoreError
 from core.persistence.database import Database
 from core.persistence.tables import audit_head, audit_log
 
 
 async def append(conn: AsyncConnection, record: AuditRecord) -> int:
-    """Append ``record`` to the chain inside the caller's transaction; returns its seq.
+    """Append ``record`` to its chain inside the caller's transaction; returns its seq.
 
-    The head row is updated first, which locks it until commit: appends are serialized,
-    so the chain has no forks. Callers append last, just before commit, to keep that lock
-    short.
+    The chain's head row is updated first, which locks it until commit: appends to one
+    chain are serialized, so it has no forks. Callers append last, just before commit, to
+    keep that lock short.
     """
+    chain = chain_of(record.target)
     row = (
         await conn.execute(
             update(audit_head)
-            .where(audit_head.c.id == 1)
+            .where(audit_head.c.id == chain)
             .values(seq=audit_head.c.seq + 1)
             .returning(audit_head.c.seq, audit_head.c.hash)
         )
@@ -33,6 +35,7 @@ async def append(conn: AsyncConnection, record: AuditRecord) -> int:
     digest = link_hash(prev_hash, record, seq)
     await conn.execute(
         insert(audit_log).values(
+            chain=chain,
             seq=seq,
             at=record.at,
             actor=record.actor,
@@ -44,7 +47,7 @@ async def append(conn: AsyncConnection, record: AuditRecord) -> int:
             hash=digest,
         )
     )
-    await conn.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=digest))
+    await conn.execute(update(audit_head).where(audit_head.c.id == chain).values(hash=digest))
     return seq
 
 
@@ -52,7 +55,11 @@ async def recent(
     conn: AsyncConnection, *, limit: int = 100, since: datetime | None = None
 ) -> list[tuple[int, AuditRecord]]:
     """The newest records, newest first."""
-    query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    query = (
+        select(audit_log)
+        .order_by(audit_log.c.id.desc())
+        .limit(limit)
+    )
     if since is not None:
         query = query.where(audit_log.c.at >= since)
     rows = (await conn.execute(query)).all()
@@ -76,7 +83,7 @@ async def record(
 ) -> int:
     """Append a record for a command that succeeded (or whatever ``outcome`` says)."""
     return await append(
-        conn, AuditRecord(at, str(actor), action, target, outcome, _plain(details or {}))
+        conn, AuditRecord(at, str(actor), action, target, outcome, plain(details or {}))
     )
 
 
@@ -88,6 +95,6 @@ async def record_rejection(
         await record(conn, at, actor, action, target, error.data, f"rejected:{error.code}")
 
 
-def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+def plain(fields: Mapping[str, Any]) -> dict[str, Any]:
     """JSON-safe details: numbers, strings, booleans and null kept, the rest as text."""
     return {k: v if isinstance(v, int | str | bool | None) else str(v) for k, v in fields.items()}

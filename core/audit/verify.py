@@ -1,4 +1,4 @@
-"""Checking the audit chain: every hash, every link, no gap, and the head at the end."""
+"""Checking the audit chains: every hash, every link, no gap, and each head at its end."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ _BATCH = 5000
 @dataclass
 class AuditReport:
     records: int = 0
+    chains: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -23,40 +24,62 @@ class AuditReport:
         return not self.problems
 
 
+@dataclass
+class _Walk:
+    """Where the walk along one chain has got to."""
+
+    expected_seq: int = 1
+    prev_hash: str = GENESIS_HASH
+
+
 async def verify_chain(conn: AsyncConnection) -> AuditReport:
-    """Walk the whole chain in order and report every break found."""
+    """Walk every chain in order and report every break found."""
     report = AuditReport()
-    expected_seq, prev_hash = 1, GENESIS_HASH
-    last_seq = 0
+    walks: dict[int, _Walk] = {}
+    last = (-1, 0)
     while True:
         rows = (
             await conn.execute(
                 select(audit_log)
-                .where(audit_log.c.seq > last_seq)
-                .order_by(audit_log.c.seq)
+                .where(
+                    (audit_log.c.chain > last[0])
+                    | ((audit_log.c.chain == last[0]) & (audit_log.c.seq > last[1]))
+                )
+                .order_by(audit_log.c.chain, audit_log.c.seq)
                 .limit(_BATCH)
             )
         ).all()
         if not rows:
             break
         for row in rows:
-            seq = int(row.seq)
-            if seq != expected_seq:
-                report.problems.append(f"records {expected_seq}..{seq - 1} are missing")
-            if row.prev_hash != prev_hash:
-                report.problems.append(f"record {seq}: link to the previous record is broken")
+            chain, seq = int(row.chain), int(row.seq)
+            walk = walks.setdefault(chain, _Walk())
+            name = f"chain {chain} record {seq}"
+            if seq != walk.expected_seq:
+                report.problems.append(
+                    f"chain {chain}: records {walk.expected_seq}..{seq - 1} are missing"
+                )
+            if row.prev_hash != walk.prev_hash:
+                report.problems.append(f"{name}: link to the previous record is broken")
             record = AuditRecord(
                 row.at, row.actor, row.action, row.target, row.outcome, dict(row.details)
             )
             if link_hash(row.prev_hash, record, seq) != row.hash:
-                report.problems.append(f"record {seq}: content does not match its hash")
-            prev_hash, expected_seq, last_seq = row.hash, seq + 1, seq
+                report.problems.append(f"{name}: content does not match its hash")
+            walk.prev_hash, walk.expected_seq = row.hash, seq + 1
             report.records += 1
-    head = (await conn.execute(select(audit_head).where(audit_head.c.id == 1))).one_or_none()
-    if head is None:
-        report.problems.append("the chain head is missing")
-    elif int(head.seq) != last_seq or head.hash != prev_hash:
-        report.problems.append(
-            f"the chain head (record {head.seq}) does not match the newest record ({last_seq})"
-        )
+            last = (chain, seq)
+    heads = (await conn.execute(select(audit_head))).all()
+    if not heads:
+        report.problems.append("the chain heads are missing")
+    for head in heads:
+        walk = walks.get(int(head.id), _Walk())
+        if int(head.seq) != walk.expected_seq - 1 or head.hash != walk.prev_hash:
+            report.problems.append(
+                f"chain {head.id}: the head (record {head.seq}) does not match the newest "
+                f"record ({walk.expected_seq - 1})"
+            )
+    for chain in walks.keys() - {int(h.id) for h in heads}:
+        report.problems.append(f"chain {chain} has records but no head")
+    report.chains = len(heads)
     return report

@@ -2,7 +2,8 @@
 
 Each function locks what it changes (accounts in id order, a hold before its accounts),
 asks ``core.ledger.model`` whether and how, and writes the result together with its
-domain event. Callers own the transaction (see ``core.ledger.runner``).
+domain event through a :class:`~core.ledger.store.LedgerStore`. Callers own the
+transaction (see ``core.ledger.runner``).
 """
 
 from __future__ import annotations
@@ -11,24 +12,22 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from core import events
-from core.ledger import repository as repo
 from core.ledger.errors import AlreadyReversed, HoldAmountExceeded
 from core.ledger.model import (
     EntryKind,
+    HoldState,
     HoldStatus,
     PostingDraft,
     apply_postings,
     movement,
     reversal,
 )
+from core.ledger.store import LedgerStore, NewEntry
 from core.ledger.views import EntryView, HoldView
 
 
 async def move(
-    conn: AsyncConnection,
+    store: LedgerStore,
     *,
     entry_id: UUID,
     kind: EntryKind,
@@ -42,20 +41,10 @@ async def move(
     event: str,
 ) -> EntryView:
     """Move ``amount`` from ``source`` to ``destination`` as one journal entry."""
-    states = await repo.lock_accounts(conn, (source, destination))
+    states = await store.lock_accounts((source, destination))
     states[source].ensure_currency(currency)
     drafts = movement(states[source], states[destination], amount)
     new_states, legs = apply_postings(states, drafts)
-    await repo.write_states(conn, list(new_states.values()), now)
-    entry = await repo.insert_entry(
-        conn,
-        entry_id=entry_id,
-        kind=kind,
-        description=description,
-        actor=actor,
-        legs=legs,
-        at=now,
-    )
     payload = {
         "entry_id": str(entry_id),
         "from": str(source),
@@ -63,12 +52,23 @@ async def move(
         "amount": amount,
         "currency": currency,
     }
-    await events.record(conn, event, entry_id, payload, now)
-    return entry
+    return await store.write_entry(
+        NewEntry(
+            entry_id=entry_id,
+            kind=kind,
+            description=description,
+            actor=actor,
+            legs=legs,
+            states=list(new_states.values()),
+            event_type=event,
+            event_payload=payload,
+        ),
+        now,
+    )
 
 
 async def reverse(
-    conn: AsyncConnection,
+    store: LedgerStore,
     *,
     entry_id: UUID,
     original_id: UUID,
@@ -77,35 +77,35 @@ async def reverse(
     now: datetime,
 ) -> EntryView:
     """Undo ``original_id`` with a new entry of opposite postings (postings never change)."""
-    original = await repo.find_entry(conn, original_id)
+    original = await store.find_entry(original_id)
     if original.reverses_entry_id is not None:
         raise AlreadyReversed("a reversal cannot itself be reversed", entry_id=str(original_id))
-    drafts = reversal(repo.drafts_of(original))
-    states = await repo.lock_accounts(conn, (d.account_id for d in drafts))
+    drafts = reversal(PostingDraft(p.account_id, p.amount, p.currency) for p in original.postings)
+    states = await store.lock_accounts(d.account_id for d in drafts)
     # Checked under the accounts' locks: two reversals of one entry serialize there.
-    if await repo.reversal_of(conn, original_id) is not None:
+    if await store.reversal_of(original_id) is not None:
         raise AlreadyReversed(entry_id=str(original_id))
     for state in states.values():
         state.ensure_usable()
     new_states, legs = apply_postings(states, drafts)
-    await repo.write_states(conn, list(new_states.values()), now)
-    entry = await repo.insert_entry(
-        conn,
-        entry_id=entry_id,
-        kind=EntryKind.REVERSAL,
-        description=f"Reversal: {reason}",
-        actor=actor,
-        legs=legs,
-        at=now,
-        reverses=original_id,
+    return await store.write_entry(
+        NewEntry(
+            entry_id=entry_id,
+            kind=EntryKind.REVERSAL,
+            description=f"Reversal: {reason}",
+            actor=actor,
+            legs=legs,
+            states=list(new_states.values()),
+            event_type="entry.reversed",
+            event_payload={"entry_id": str(entry_id), "reverses": str(original_id)},
+            reverses=original_id,
+        ),
+        now,
     )
-    payload = {"entry_id": str(entry_id), "reverses": str(original_id)}
-    await events.record(conn, "entry.reversed", entry_id, payload, now)
-    return entry
 
 
 async def place_hold(
-    conn: AsyncConnection,
+    store: LedgerStore,
     *,
     hold_id: UUID,
     account_id: UUID,
@@ -117,11 +117,11 @@ async def place_hold(
     now: datetime,
 ) -> HoldView:
     """Reserve ``amount``: the same rules as moving it now, but only ``held`` changes."""
-    states = await repo.lock_accounts(conn, (account_id, counterparty_id))
+    states = await store.lock_accounts((account_id, counterparty_id))
     source = states[account_id]
     source.ensure_currency(currency)
     movement(source, states[counterparty_id], amount)
-    await repo.write_states(conn, [source.with_held(amount)], now)
+    await store.write_states([source.with_held(amount)], now)
     view = HoldView(
         id=hold_id,
         account_id=account_id,
@@ -135,13 +135,13 @@ async def place_hold(
         expires_at=now + ttl,
         created_at=now,
     )
-    await repo.insert_hold(conn, view)
-    await events.record(conn, "hold.placed", hold_id, hold_payload(view), now)
+    await store.insert_hold(view)
+    await store.record_event("hold.placed", hold_id, hold_payload(view), now)
     return view
 
 
 async def post_hold(
-    conn: AsyncConnection,
+    store: LedgerStore,
     *,
     hold_id: UUID,
     amount: int | None,
@@ -150,12 +150,12 @@ async def post_hold(
     now: datetime,
 ) -> HoldView:
     """Capture a pending hold, fully or partly; whatever is not captured is released."""
-    hold = await repo.find_hold(conn, hold_id, lock=True)
+    hold = await store.find_hold(hold_id, lock=True)
     captured = hold.amount if amount is None else amount
     if captured > hold.amount:
         raise HoldAmountExceeded(hold_id=str(hold.id), held=hold.amount, requested=captured)
-    repo.hold_state(hold).post(captured, now)
-    states = await repo.lock_accounts(conn, (hold.account_id, hold.counterparty_account_id))
+    hold_state(hold).post(captured, now)
+    states = await store.lock_accounts((hold.account_id, hold.counterparty_account_id))
     for state in states.values():
         state.ensure_usable()
     # Release the whole reservation first; the capture is then spent from it.
@@ -165,40 +165,53 @@ async def post_hold(
         PostingDraft(hold.counterparty_account_id, captured, hold.currency),
     ]
     new_states, legs = apply_postings(states, drafts)
-    await repo.write_states(conn, list(new_states.values()), now)
-    await repo.insert_entry(
-        conn,
-        entry_id=entry_id,
-        kind=EntryKind.HOLD_POST,
-        description=hold.description,
-        actor=actor,
-        legs=legs,
-        at=now,
+    await store.write_entry(
+        NewEntry(
+            entry_id=entry_id,
+            kind=EntryKind.HOLD_POST,
+            description=hold.description,
+            actor=actor,
+            legs=legs,
+            states=list(new_states.values()),
+            event_type="hold.posted",
+            event_payload={
+                "hold_id": str(hold.id),
+                "entry_id": str(entry_id),
+                "amount": captured,
+                "currency": hold.currency,
+            },
+        ),
+        now,
     )
-    view = await repo.finish_hold(
-        conn,
-        hold.id,
-        status=HoldStatus.POSTED,
-        at=now,
-        posted_amount=captured,
-        entry_id=entry_id,
+    return await store.finish_hold(
+        hold.id, status=HoldStatus.POSTED, at=now, posted_amount=captured, entry_id=entry_id
     )
-    await events.record(conn, "hold.posted", hold.id, hold_payload(view), now)
-    return view
 
 
 async def release_hold(
-    conn: AsyncConnection, *, hold_id: UUID, now: datetime, expire: bool
+    store: LedgerStore, *, hold_id: UUID, now: datetime, expire: bool
 ) -> HoldView:
     """Void a pending hold, or expire one past its time; no money moves."""
-    hold = await repo.find_hold(conn, hold_id, lock=True)
-    state = repo.hold_state(hold)
+    hold = await store.find_hold(hold_id, lock=True)
+    state = hold_state(hold)
     status = state.expire(now).status if expire else state.void(now).status
-    states = await repo.lock_accounts(conn, (hold.account_id,))
-    await repo.write_states(conn, [states[hold.account_id].with_held(-hold.amount)], now)
-    view = await repo.finish_hold(conn, hold_id, status=status, at=now)
-    await events.record(conn, f"hold.{status.value}", hold_id, hold_payload(view), now)
+    states = await store.lock_accounts((hold.account_id,))
+    await store.write_states([states[hold.account_id].with_held(-hold.amount)], now)
+    view = await store.finish_hold(hold_id, status=status, at=now)
+    await store.record_event(f"hold.{status.value}", hold_id, hold_payload(view), now)
     return view
+
+
+def hold_state(view: HoldView) -> HoldState:
+    return HoldState(
+        id=view.id,
+        account_id=view.account_id,
+        counterparty_account_id=view.counterparty_account_id,
+        amount=view.amount,
+        currency=view.currency,
+        status=view.status,
+        expires_at=view.expires_at,
+    )
 
 
 def hold_payload(view: HoldView) -> dict[str, Any]:

@@ -14,20 +14,20 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from core import idempotency
 from core.actors import Actor
-from core.audit.log import record, record_rejection
+from core.audit.chain import AuditRecord
+from core.audit.log import plain
 from core.clock import Clock
 from core.errors import CoreError
 from core.ledger.commands import _Command
+from core.ledger.store import LedgerStore, open_store
 from core.persistence.database import Database
 
 T = TypeVar("T")
 
 
-Work = Callable[[AsyncConnection, UUID, datetime], Awaitable[T]]  # (conn, new id, now)
+Work = Callable[[LedgerStore, UUID, datetime], Awaitable[T]]  # (store, new id, now)
 
 
 def no_check() -> None:
@@ -42,7 +42,7 @@ class Command(Generic[T]):
     command: _Command
     target: str  # what the audit record is about, e.g. "account:<id>"
     work: Work[T]
-    replay: Callable[[AsyncConnection, idempotency.Claim], Awaitable[T]]
+    replay: Callable[[LedgerStore, idempotency.Claim], Awaitable[T]]
     describe: Callable[[T], dict[str, Any]]  # audit details of a success
     check: Callable[[], None] = no_check  # validation before any I/O
     keep_response: Callable[[T], dict[str, Any]] | None = None
@@ -55,30 +55,45 @@ async def execute(db: Database, clock: Clock, spec: Command[T], actor: Actor) ->
     try:
         spec.check()
         fingerprint = idempotency.fingerprint(spec.name, cmd.fingerprint_fields())
-        async with db.transaction() as conn:
+        async with open_store(db) as store:
             now = clock.now()
-            claim = await idempotency.claim(
-                conn,
+            claim = await store.claim_key(
                 scope=scope,
                 key=cmd.idempotency_key,
                 command=spec.name,
-                fingerprint_=fingerprint,
+                fingerprint=fingerprint,
                 resource_id=uuid4(),
                 at=now,
             )
             if not claim.is_new:
-                return await spec.replay(conn, claim)
-            result = await spec.work(conn, claim.resource_id, now)
+                return await spec.replay(store, claim)
+            result = await spec.work(store, claim.resource_id, now)
             if spec.keep_response is not None:
-                await idempotency.store_response(
-                    conn,
-                    scope=scope,
-                    key=cmd.idempotency_key,
-                    response=spec.keep_response(result),
+                await store.keep_response(
+                    scope=scope, key=cmd.idempotency_key, response=spec.keep_response(result)
                 )
-            details = {**cmd.fingerprint_fields(), **spec.describe(result)}
-            await record(conn, now, actor, spec.name, spec.target, details)
+            details = plain({**cmd.fingerprint_fields(), **spec.describe(result)})
+            await store.append_audit(
+                AuditRecord(now, scope, spec.name, spec.target, "ok", details)
+            )
             return result
     except CoreError as exc:
-        await record_rejection(db, clock.now(), actor, spec.name, spec.target, exc)
+        await reject(db, clock, actor, spec.name, spec.target, exc)
         raise
+
+
+async def reject(
+    db: Database, clock: Clock, actor: Actor, action: str, target: str, error: CoreError
+) -> None:
+    """Audit a refused command in its own transaction (the command's was rolled back)."""
+    async with open_store(db) as store:
+        await store.append_audit(
+            AuditRecord(
+                clock.now(),
+                str(actor),
+                action,
+                target,
+                f"rejected:{error.code}",
+                plain(error.data),
+            )
+        )

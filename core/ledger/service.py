@@ -11,12 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from core import idempotency
 from core.actors import Actor
-from core.audit.log import record
+from core.audit.chain import AuditRecord
 from core.clock import Clock
 from core.errors import ValidationFailed
 from core.ledger import operations as ops
@@ -34,10 +31,10 @@ from core.ledger.commands import (
 )
 from core.ledger.model import BankPurpose, EntryKind, HoldStatus, ensure_positive
 from core.ledger.runner import Command, Work, execute, no_check
+from core.ledger.store import LedgerStore, open_store
 from core.ledger.views import BalanceView, EntryView, HoldView, StatementPage
 from core.money import Currency, UnknownCurrency
 from core.persistence.database import Database
-from core.persistence.tables import accounts
 
 MAX_DESCRIPTION = 200
 MAX_HOLD_TTL = timedelta(days=31)
@@ -56,11 +53,11 @@ def _check_money(amount: int, currency: str, description: str) -> None:
     _check_text(description, "description")
 
 
-async def _replay_entry(conn: AsyncConnection, claim: idempotency.Claim) -> EntryView:
-    return await repo.find_entry(conn, claim.resource_id)
+async def _replay_entry(store: LedgerStore, claim: idempotency.Claim) -> EntryView:
+    return await store.find_entry(claim.resource_id)
 
 
-async def _replay_hold(conn: AsyncConnection, claim: idempotency.Claim) -> HoldView:
+async def _replay_hold(_: LedgerStore, claim: idempotency.Claim) -> HoldView:
     assert claim.response is not None  # every hold command keeps its response
     return HoldView.from_json(claim.response)
 
@@ -86,10 +83,10 @@ class LedgerService:
     async def deposit(self, cmd: Deposit, actor: Actor) -> EntryView:
         """Credit an account with money that entered the bank (cash-in via settlement)."""
 
-        async def work(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
-            settlement = await self._bank_account(conn, BankPurpose.SETTLEMENT, cmd.currency)
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
+            settlement = await self._bank_account(store, BankPurpose.SETTLEMENT, cmd.currency)
             return await ops.move(
-                conn,
+                store,
                 entry_id=entry_id,
                 kind=EntryKind.DEPOSIT,
                 source=settlement,
@@ -114,10 +111,10 @@ class LedgerService:
     async def withdraw(self, cmd: Withdraw, actor: Actor) -> EntryView:
         """Debit an account for money leaving the bank (cash-out via settlement)."""
 
-        async def work(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
-            settlement = await self._bank_account(conn, BankPurpose.SETTLEMENT, cmd.currency)
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
+            settlement = await self._bank_account(store, BankPurpose.SETTLEMENT, cmd.currency)
             return await ops.move(
-                conn,
+                store,
                 entry_id=entry_id,
                 kind=EntryKind.WITHDRAWAL,
                 source=cmd.account_id,
@@ -142,9 +139,9 @@ class LedgerService:
     async def transfer(self, cmd: Transfer, actor: Actor) -> EntryView:
         """Move money between two accounts of one currency."""
 
-        async def work(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
             return await ops.move(
-                conn,
+                store,
                 entry_id=entry_id,
                 kind=EntryKind.TRANSFER,
                 source=cmd.source_account_id,
@@ -169,9 +166,9 @@ class LedgerService:
     async def reverse(self, cmd: Reverse, actor: Actor) -> EntryView:
         """Undo an entry with a new entry of opposite postings."""
 
-        async def work(conn: AsyncConnection, entry_id: UUID, now: datetime) -> EntryView:
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
             return await ops.reverse(
-                conn,
+                store,
                 entry_id=entry_id,
                 original_id=cmd.entry_id,
                 reason=cmd.reason,
@@ -196,9 +193,9 @@ class LedgerService:
             if not 0 < cmd.ttl_seconds <= MAX_HOLD_TTL.total_seconds():
                 raise ValidationFailed("a hold lasts 1 second to 31 days", field="ttl_seconds")
 
-        async def work(conn: AsyncConnection, hold_id: UUID, now: datetime) -> HoldView:
+        async def work(store: LedgerStore, hold_id: UUID, now: datetime) -> HoldView:
             return await ops.place_hold(
-                conn,
+                store,
                 hold_id=hold_id,
                 account_id=cmd.account_id,
                 counterparty_id=cmd.counterparty_account_id,
@@ -218,9 +215,9 @@ class LedgerService:
             if cmd.amount is not None:
                 ensure_positive(cmd.amount)
 
-        async def work(conn: AsyncConnection, entry_id: UUID, now: datetime) -> HoldView:
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> HoldView:
             return await ops.post_hold(
-                conn,
+                store,
                 hold_id=cmd.hold_id,
                 amount=cmd.amount,
                 entry_id=entry_id,
@@ -233,8 +230,8 @@ class LedgerService:
     async def void_hold(self, cmd: VoidHold, actor: Actor) -> HoldView:
         """Release a pending hold without moving money."""
 
-        async def work(conn: AsyncConnection, _: UUID, now: datetime) -> HoldView:
-            return await ops.release_hold(conn, hold_id=cmd.hold_id, now=now, expire=False)
+        async def work(store: LedgerStore, _: UUID, now: datetime) -> HoldView:
+            return await ops.release_hold(store, hold_id=cmd.hold_id, now=now, expire=False)
 
         return await self._hold("void_hold", cmd, f"hold:{cmd.hold_id}", work, actor)
 
@@ -245,18 +242,14 @@ class LedgerService:
             due = await repo.expired_hold_ids(conn, now, batch)
         expired = 0
         for hold_id in due:
-            async with self._db.transaction() as conn:
-                hold = await repo.find_hold(conn, hold_id, lock=True)
+            async with open_store(self._db) as store:
+                hold = await store.find_hold(hold_id, lock=True)
                 if hold.status is not HoldStatus.PENDING:
                     continue  # voided or posted meanwhile
-                view = await ops.release_hold(conn, hold_id=hold_id, now=now, expire=True)
-                await record(
-                    conn,
-                    now,
-                    actor,
-                    "expire_hold",
-                    f"hold:{hold_id}",
-                    {"amount": view.amount, "currency": view.currency},
+                view = await ops.release_hold(store, hold_id=hold_id, now=now, expire=True)
+                details = {"amount": view.amount, "currency": view.currency}
+                await store.append_audit(
+                    AuditRecord(now, str(actor), "expire_hold", f"hold:{hold_id}", "ok", details)
                 )
                 expired += 1
         return expired
@@ -291,8 +284,8 @@ class LedgerService:
             )
 
     async def bank_account(self, purpose: BankPurpose, currency: str) -> UUID:
-        async with self._db.read() as conn:
-            return await self._bank_account(conn, purpose, currency)
+        async with open_store(self._db) as store:
+            return await self._bank_account(store, purpose, currency)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -337,26 +330,17 @@ class LedgerService:
         )
         return await execute(self._db, self._clock, spec, actor)
 
-    async def _bank_account(
-        self, conn: AsyncConnection, purpose: BankPurpose, currency: str
-    ) -> UUID:
+    async def _bank_account(self, store: LedgerStore, purpose: BankPurpose, currency: str) -> UUID:
         """The bank's own account for ``purpose``; cached, since they never change."""
         cached = self._bank_accounts.get((purpose, currency))
         if cached is not None:
             return cached
-        found = (
-            await conn.execute(
-                select(accounts.c.id).where(
-                    accounts.c.purpose == purpose.value, accounts.c.currency == currency
-                )
-            )
-        ).scalar_one_or_none()
+        found = await store.bank_account(purpose, currency)
         if found is None:
             raise UnknownCurrency(
                 "Teller does not keep money in this currency",
                 purpose=purpose.value,
                 currency=currency,
             )
-        account_id: UUID = found
-        self._bank_accounts[(purpose, currency)] = account_id
-        return account_id
+        self._bank_accounts[(purpose, currency)] = found
+        return found

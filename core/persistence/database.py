@@ -71,6 +71,23 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    @asynccontextmanager
+    async def driver_transaction(self) -> AsyncIterator[Any]:
+        """PostgreSQL only: the pooled asyncpg connection itself, in a transaction.
+
+        For the ledger's hot path, which issues its statements directly (no SQLAlchemy
+        compilation). SQLAlchemy never starts a transaction on this connection, so handing
+        it back to the pool costs no extra round trip.
+        """
+        if not self.is_postgres:
+            raise RuntimeError("driver transactions are for PostgreSQL")
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            async with driver.transaction():
+                yield driver
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

@@ -159,7 +159,10 @@ Index("ix_events_unpublished", events.c.published_at, events.c.id)
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    # The order records were written in, across chains (for "newest first" listings).
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("chain", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(80), nullable=False),
     Column("action", String(60), nullable=False),
@@ -168,11 +171,13 @@ audit_log = Table(
     Column("details", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    UniqueConstraint("chain", "seq"),
 )
+Index("ix_audit_log_at", audit_log.c.at)
 
-# One row: the chain's newest sequence number and hash. Updating it serializes appends,
-# which is what makes the chain a chain; removing the newest records is caught because
-# the head no longer matches the log.
+# One row per chain (id = chain number): its newest sequence number and hash. Updating it
+# serializes appends to that chain, which is what makes it a chain; removing the newest
+# records is caught because the head no longer matches the log.
 audit_head = Table(
     "audit_head",
     metadata,

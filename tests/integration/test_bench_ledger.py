@@ -9,8 +9,17 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
-from teller.bench.ledger import LedgerBenchOptions, run_ledger_bench
+from core.crypto import Keyring
+from teller.bench.ledger import (
+    BenchError,
+    LedgerBenchOptions,
+    api_server,
+    api_server_command,
+    api_server_env,
+    run_ledger_bench,
+)
 
 SERVER_URL = os.environ.get("TELLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 SUMMARY = re.compile(
@@ -44,18 +53,8 @@ async def base_database() -> AsyncIterator[str]:
         await admin.close()
 
 
-@pytest.mark.postgres
-@pytest.mark.slow
-async def test_short_run_prints_the_summary_and_keeps_the_invariants(
-    base_database: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    options = LedgerBenchOptions(
-        database_url=f"{SERVER_URL}/{base_database}", seconds=2, clients=4, accounts=1000
-    )
-
-    code = await run_ledger_bench(options)
-
-    out = capsys.readouterr().out
+def _assert_summary(code: int, out: str) -> None:
+    """Exit code 0 and a last line in the summary's format, with the invariants kept."""
     last = out.strip().splitlines()[-1]
     assert code == 0, out
     match = SUMMARY.match(last)
@@ -67,6 +66,9 @@ async def test_short_run_prints_the_summary_and_keeps_the_invariants(
     assert float(match.group(4)) <= float(match.group(5))  # p50 <= p99
     assert match.group(6) == "ok"
     assert "invariants=ok" in out
+
+
+async def _assert_scratch_dropped(base_database: str) -> None:
     admin = await _connect("test")
     try:
         leftover = await admin.fetchval(
@@ -75,6 +77,75 @@ async def test_short_run_prints_the_summary_and_keeps_the_invariants(
     finally:
         await admin.close()
     assert leftover == 0, "the scratch database is dropped at the end"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+async def test_short_run_prints_the_summary_and_keeps_the_invariants(
+    base_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = LedgerBenchOptions(
+        database_url=f"{SERVER_URL}/{base_database}", seconds=2, clients=4, accounts=1000
+    )
+
+    code = await run_ledger_bench(options)
+
+    _assert_summary(code, capsys.readouterr().out)
+    await _assert_scratch_dropped(base_database)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+async def test_short_run_via_the_api_it_starts_and_stops(
+    base_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = LedgerBenchOptions(
+        database_url=f"{SERVER_URL}/{base_database}",
+        seconds=2,
+        clients=4,
+        accounts=1000,
+        via="api",
+    )
+
+    code = await run_ledger_bench(options)
+
+    out = capsys.readouterr().out
+    _assert_summary(code, out)
+    assert "api: uvicorn with" in out
+    await _assert_scratch_dropped(base_database)
+
+
+@pytest.mark.slow
+async def test_an_api_server_that_cannot_start_fails_with_its_output() -> None:
+    # Nothing listens on port 1: the app's startup (migrations) fails and uvicorn exits.
+    unreachable = make_url("postgresql://postgres@127.0.0.1:1/nowhere")
+
+    with pytest.raises(BenchError, match="exited with code") as failure:
+        async with api_server(unreachable, Keyring.generate_spec(), workers=1, pool_size=1):
+            pytest.fail("the server cannot be ready")
+
+    assert "Application startup failed" in str(failure.value)  # uvicorn's, from its output
+
+
+def test_the_api_server_gets_the_scratch_database_and_the_runs_keys_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELLER_REDIS_URL", "redis://somewhere:6379/0")
+    monkeypatch.setenv("TELLER_ENV", "production")
+
+    env = api_server_env(
+        make_url("postgresql://u:secret@db:5432/x_bench"), "data-dir", ("k:K", "I"), 8
+    )
+
+    assert "TELLER_REDIS_URL" not in env
+    assert "TELLER_ENV" not in env
+    assert env["TELLER_DATABASE_URL"] == "postgresql://u:secret@db:5432/x_bench"
+    assert (env["TELLER_ENCRYPTION_KEYS"], env["TELLER_INDEX_KEY"]) == ("k:K", "I")
+    assert env["TELLER_DATABASE_POOL_SIZE"] == "8"
+    assert env["TELLER_RUN_JOBS"] == "false"
+    assert env["TELLER_DATA_DIR"] == "data-dir"
+    assert "--workers" not in api_server_command(8000, 1)
+    assert api_server_command(8000, 2)[-2:] == ["--workers", "2"]
 
 
 async def test_refuses_a_database_that_is_not_postgresql(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
 from core.actors import SYSTEM
 from core.bank import Bank
@@ -42,37 +42,87 @@ async def test_an_edited_posting_is_reported(bank: Bank) -> None:
     assert any("running balance" in p for p in problems)
 
 
+async def _record(bank: Bank, offset: int) -> tuple[int, int]:
+    """(chain, seq) of the record written ``offset``-th (0-based)."""
+    async with bank.db.read() as conn:
+        row = (
+            await conn.execute(
+                select(audit_log.c.chain, audit_log.c.seq)
+                .order_by(audit_log.c.id)
+                .offset(offset)
+                .limit(1)
+            )
+        ).one()
+    return int(row.chain), int(row.seq)
+
+
+async def _newest_of_a_long_chain(bank: Bank) -> tuple[int, int]:
+    """A chain with at least two records, and its newest seq."""
+    async with bank.db.read() as conn:
+        row = (
+            await conn.execute(
+                select(audit_log.c.chain, func.max(audit_log.c.seq).label("seq"))
+                .group_by(audit_log.c.chain)
+                .having(func.count() >= 2)
+                .order_by(audit_log.c.chain)
+                .limit(1)
+            )
+        ).one()
+    return int(row.chain), int(row.seq)
+
+
 async def test_an_edited_audit_record_is_detected(bank: Bank) -> None:
     await _bank_with_history(bank)
     assert (await bank.verify_audit()).ok
+    chain, seq = await _record(bank, 2)
     async with bank.db.transaction() as conn:
         await conn.execute(
-            update(audit_log).where(audit_log.c.seq == 3).values(actor="someone-else")
+            update(audit_log)
+            .where(audit_log.c.chain == chain, audit_log.c.seq == seq)
+            .values(actor="someone-else")
         )
     report = await bank.verify_audit()
-    assert report.problems == ["record 3: content does not match its hash"]
+    assert report.problems == [f"chain {chain} record {seq}: content does not match its hash"]
 
 
 async def test_a_removed_audit_record_is_detected(bank: Bank) -> None:
     await _bank_with_history(bank)
+    chain, newest = await _newest_of_a_long_chain(bank)
     async with bank.db.transaction() as conn:
-        await conn.execute(delete(audit_log).where(audit_log.c.seq == 4))
+        await conn.execute(
+            delete(audit_log).where(audit_log.c.chain == chain, audit_log.c.seq == newest - 1)
+        )
     problems = (await bank.verify_audit()).problems
-    assert "records 4..4 are missing" in problems
-    assert "record 5: link to the previous record is broken" in problems
+    assert f"chain {chain}: records {newest - 1}..{newest - 1} are missing" in problems
+    assert f"chain {chain} record {newest}: link to the previous record is broken" in problems
 
 
 async def test_removing_the_newest_audit_records_is_detected(bank: Bank) -> None:
     await _bank_with_history(bank)
+    chain, newest = await _newest_of_a_long_chain(bank)
     async with bank.db.transaction() as conn:
-        await conn.execute(delete(audit_log).where(audit_log.c.seq >= 6))
+        await conn.execute(
+            delete(audit_log).where(audit_log.c.chain == chain, audit_log.c.seq == newest)
+        )
     problems = (await bank.verify_audit()).problems
     assert len(problems) == 1
-    assert "chain head" in problems[0]
+    assert problems[0].startswith(f"chain {chain}: the head")
 
 
-async def test_a_rewritten_chain_without_the_head_is_detected(bank: Bank) -> None:
+async def test_a_rewritten_chain_head_is_detected(bank: Bank) -> None:
     await _bank_with_history(bank)
     async with bank.db.transaction() as conn:
-        await conn.execute(update(audit_head).values(hash="f" * 64))
+        await conn.execute(update(audit_head).where(audit_head.c.id == 5).values(hash="f" * 64))
     assert not (await bank.verify_audit()).ok
+
+
+async def test_records_spread_over_several_chains(bank: Bank) -> None:
+    await _bank_with_history(bank)
+    async with bank.db.read() as conn:
+        chains = (
+            await conn.execute(select(func.count(func.distinct(audit_log.c.chain))))
+        ).scalar_one()
+    assert chains > 1
+    report = await bank.verify_audit()
+    assert report.ok
+    assert report.chains == 64

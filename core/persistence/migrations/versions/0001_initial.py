@@ -39,7 +39,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
     op.create_table('audit_log',
-    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('chain', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('at', core.persistence.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=80), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
@@ -48,8 +50,12 @@ def upgrade() -> None:
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_log'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
+    sa.UniqueConstraint('chain', 'seq', name=op.f('uq_audit_log_chain_seq'))
     )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
+
     op.create_table('customers',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('full_name_enc', sa.Text(), nullable=False),
@@ -174,8 +180,8 @@ def upgrade() -> None:
         'audit_head', sa.column('id', sa.Integer), sa.column('seq', sa.BigInteger),
         sa.column('hash', sa.String),
     )
-    # The chain starts from a fixed genesis hash; see core.audit.chain.
-    op.bulk_insert(audit_head, [{'id': 1, 'seq': 0, 'hash': '0' * 64}])
+    # The 64 audit chains (core.audit.chain.CHAINS) start from the genesis hash.
+    op.bulk_insert(audit_head, [{'id': c, 'seq': 0, 'hash': '0' * 64} for c in range(64)])
     # ### end Alembic commands ###
 
 
@@ -205,6 +211,9 @@ def downgrade() -> None:
 
     op.drop_table('entries')
     op.drop_table('customers')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_at')
+
     op.drop_table('audit_log')
     op.drop_table('audit_head')
     op.drop_table('api_clients')
