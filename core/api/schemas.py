@@ -53,12 +53,6 @@ class AmountIn(_In):
         return self.amount_minor
 
 
-def money_out(minor: int, currency: str) -> dict[str, object]:
-    return {
-        "amount_minor": minor,
-        "amount": str(Money(minor, currency).to_decimal()),
-        "currency": currency,
-    }
 
 
 class CustomerCreate(_In):

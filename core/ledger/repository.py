@@ -19,10 +19,8 @@ from core.ledger.model import (
     AccountState,
     AccountStatus,
     EntryKind,
-    HoldState,
     HoldStatus,
     PostedLeg,
-    PostingDraft,
 )
 from core.ledger.views import EntryView, HoldView, PostingView
 from core.persistence.tables import accounts, entries, holds, postings
@@ -191,8 +189,6 @@ async def reversal_of(conn: AsyncConnection, entry_id: UUID) -> UUID | None:
     ).scalar_one_or_none()
 
 
-def drafts_of(entry: EntryView) -> list[PostingDraft]:
-    return [PostingDraft(p.account_id, p.amount, p.currency) for p in entry.postings]
 
 
 def _hold_view(row: AnyRow) -> HoldView:
@@ -211,16 +207,6 @@ def _hold_view(row: AnyRow) -> HoldView:
     )
 
 
-def hold_state(view: HoldView) -> HoldState:
-    return HoldState(
-        id=view.id,
-        account_id=view.account_id,
-        counterparty_account_id=view.counterparty_account_id,
-        amount=view.amount,
-        currency=view.currency,
-        status=view.status,
-        expires_at=view.expires_at,
-    )
 
 
 async def find_hold(conn: AsyncConnection, hold_id: UUID, *, lock: bool = False) -> HoldView:
