@@ -53,8 +53,6 @@ class AmountIn(_In):
         return self.amount_minor
 
 
-
-
 class CustomerCreate(_In):
     full_name: Annotated[str, Field(min_length=1, max_length=120)]
     language: str = "en"

@@ -55,11 +55,7 @@ async def recent(
     conn: AsyncConnection, *, limit: int = 100, since: datetime | None = None
 ) -> list[tuple[int, AuditRecord]]:
     """The newest records, newest first."""
-    query = (
-        select(audit_log)
-        .order_by(audit_log.c.id.desc())
-        .limit(limit)
-    )
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
     if since is not None:
         query = query.where(audit_log.c.at >= since)
     rows = (await conn.execute(query)).all()

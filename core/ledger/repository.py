@@ -189,8 +189,6 @@ async def reversal_of(conn: AsyncConnection, entry_id: UUID) -> UUID | None:
     ).scalar_one_or_none()
 
 
-
-
 def _hold_view(row: AnyRow) -> HoldView:
     return HoldView(
         id=row.id,
@@ -205,8 +203,6 @@ def _hold_view(row: AnyRow) -> HoldView:
         expires_at=row.expires_at,
         created_at=row.created_at,
     )
-
-
 
 
 async def find_hold(conn: AsyncConnection, hold_id: UUID, *, lock: bool = False) -> HoldView:

@@ -82,85 +82,38 @@ class LedgerService:
 
     async def deposit(self, cmd: Deposit, actor: Actor) -> EntryView:
         """Credit an account with money that entered the bank (cash-in via settlement)."""
-
-        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
-            settlement = await self._bank_account(store, BankPurpose.SETTLEMENT, cmd.currency)
-            return await ops.move(
-                store,
-                entry_id=entry_id,
-                kind=EntryKind.DEPOSIT,
-                source=settlement,
-                destination=cmd.account_id,
-                amount=cmd.amount,
-                currency=cmd.currency,
-                description=cmd.description,
-                actor=str(actor),
-                now=now,
-                event="money.deposited",
-            )
-
-        return await self._entry(
+        return await self._movement(
             "deposit",
             cmd,
-            f"account:{cmd.account_id}",
-            work,
             actor,
-            lambda: _check_money(cmd.amount, cmd.currency, cmd.description),
+            EntryKind.DEPOSIT,
+            "money.deposited",
+            source=None,
+            destination=cmd.account_id,
         )
 
     async def withdraw(self, cmd: Withdraw, actor: Actor) -> EntryView:
         """Debit an account for money leaving the bank (cash-out via settlement)."""
-
-        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
-            settlement = await self._bank_account(store, BankPurpose.SETTLEMENT, cmd.currency)
-            return await ops.move(
-                store,
-                entry_id=entry_id,
-                kind=EntryKind.WITHDRAWAL,
-                source=cmd.account_id,
-                destination=settlement,
-                amount=cmd.amount,
-                currency=cmd.currency,
-                description=cmd.description,
-                actor=str(actor),
-                now=now,
-                event="money.withdrawn",
-            )
-
-        return await self._entry(
+        return await self._movement(
             "withdraw",
             cmd,
-            f"account:{cmd.account_id}",
-            work,
             actor,
-            lambda: _check_money(cmd.amount, cmd.currency, cmd.description),
+            EntryKind.WITHDRAWAL,
+            "money.withdrawn",
+            source=cmd.account_id,
+            destination=None,
         )
 
     async def transfer(self, cmd: Transfer, actor: Actor) -> EntryView:
         """Move money between two accounts of one currency."""
-
-        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
-            return await ops.move(
-                store,
-                entry_id=entry_id,
-                kind=EntryKind.TRANSFER,
-                source=cmd.source_account_id,
-                destination=cmd.destination_account_id,
-                amount=cmd.amount,
-                currency=cmd.currency,
-                description=cmd.description,
-                actor=str(actor),
-                now=now,
-                event="money.transferred",
-            )
-
-        return await self._entry(
+        return await self._movement(
             "transfer",
             cmd,
-            f"account:{cmd.source_account_id}",
-            work,
             actor,
-            lambda: _check_money(cmd.amount, cmd.currency, cmd.description),
+            EntryKind.TRANSFER,
+            "money.transferred",
+            source=cmd.source_account_id,
+            destination=cmd.destination_account_id,
         )
 
     async def reverse(self, cmd: Reverse, actor: Actor) -> EntryView:
@@ -288,6 +241,47 @@ class LedgerService:
             return await self._bank_account(store, purpose, currency)
 
     # -- helpers ----------------------------------------------------------------------
+
+    async def _movement(
+        self,
+        name: str,
+        cmd: Deposit | Withdraw | Transfer,
+        actor: Actor,
+        kind: EntryKind,
+        event: str,
+        *,
+        source: UUID | None,
+        destination: UUID | None,
+    ) -> EntryView:
+        """A plain movement; ``None`` on one side means the bank's settlement account."""
+
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
+            async def settlement() -> UUID:
+                return await self._bank_account(store, BankPurpose.SETTLEMENT, cmd.currency)
+
+            return await ops.move(
+                store,
+                entry_id=entry_id,
+                kind=kind,
+                source=source if source is not None else await settlement(),
+                destination=destination if destination is not None else await settlement(),
+                amount=cmd.amount,
+                currency=cmd.currency,
+                description=cmd.description,
+                actor=str(actor),
+                now=now,
+                event=event,
+            )
+
+        target = f"account:{source or destination}"
+        return await self._entry(
+            name,
+            cmd,
+            target,
+            work,
+            actor,
+            lambda: _check_money(cmd.amount, cmd.currency, cmd.description),
+        )
 
     async def _entry(
         self,
