@@ -115,3 +115,28 @@ def test_serve_needs_no_configuration(env: dict[str, str]) -> None:
         process.wait(timeout=15)
         if process.stdout:
             process.stdout.close()
+
+
+def test_worker_runs_until_asked_to_stop(env: dict[str, str]) -> None:
+    import signal
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "teller", "worker"],
+        env={**os.environ, **env, "TELLER_HOLD_EXPIRY_INTERVAL_SECONDS": "0.1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (Path(env["TELLER_DATA_DIR"]) / "teller.db").exists():
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if process.stdout:
+            process.stdout.close()
