@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +27,7 @@ from core.persistence.tables import accounts, customers
 from core.persistence.types import AnyRow
 
 _NUMBER_ATTEMPTS = 5
+_BANK_ACCOUNTS_LOCK = 0x7E11E6  # serializes creating the bank's own accounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,11 @@ class AccountService:
         """Create the bank's own accounts for every supported currency; returns how many."""
         created = 0
         async with self._db.transaction() as conn:
+            if self._db.is_postgres:
+                # Replicas starting together: one creates, the others then find them all.
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BANK_ACCOUNTS_LOCK}
+                )
             existing = {
                 (r.purpose, r.currency)
                 for r in await conn.execute(

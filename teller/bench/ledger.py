@@ -10,6 +10,14 @@ benchmark never touches real data, and is dropped at the end unless ``keep`` is 
    through the ledger service (or the REST API with ``via="api"``).
 3. ``verify_ledger`` and ``verify_audit`` over everything the run wrote.
 
+With ``via="api"`` and no ``api_url`` the run is self-contained: it creates an API key
+(role ``bank.payments``) in the scratch database, starts the API (``uvicorn
+teller.app:create_app``, in ``api_processes`` processes: see ``DEFAULT_API_PROCESSES``)
+on free local ports, waits for ``/readyz``, sends the transfers over HTTP/1.1 keep-alive
+connections and stops the servers before verifying. With ``api_url`` (and ``api_key`` or
+``TELLER_API_KEY``) it drives that running API instead, which must serve the scratch
+database.
+
 Both phases run for the same whole number of seconds after the same warm-up (``warmup``
 seconds, default 1, excluded from the figures: pgbench runs a separate warm-up pass, Teller
 counts only transfers started after it). Progress goes to stdout; the last line is::
@@ -32,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import multiprocessing
 import os
@@ -39,12 +48,15 @@ import queue
 import random
 import re
 import shutil
+import signal
+import socket
 import sys
+import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
@@ -54,7 +66,9 @@ import httpx
 from sqlalchemy.engine import URL, make_url
 
 from core.actors import SYSTEM, Actor, ActorKind
+from core.api.apikeys import ApiKeys
 from core.bank import Bank
+from core.clock import SystemClock
 from core.crypto import Keyring
 from core.customers.service import NewCustomer
 from core.errors import CoreError
@@ -88,6 +102,37 @@ faster and profiles directly; revisit once core no longer serializes transfers o
 # How long the parent waits for a worker process to start up (imports, pool) or report.
 PROCESS_TIMEOUT = 120.0
 
+DEFAULT_API_PROCESSES = 2
+"""Two API servers, each a single-worker uvicorn on its own port, the clients split evenly
+between them: faster than one on the 2-core machine this was tuned on, and far faster than
+one server with ``uvicorn --workers 2``.
+
+One uvicorn process is CPU bound (h11, FastAPI, pydantic and the core's statements on one
+core) while PostgreSQL and the bench's own httpx client leave part of the second core
+idle, which a second server uses. Interleaved 8-second runs (core at 3ab29d1): 8 clients,
+240 tps with one process, 273 with two (mean of 12, noise about ±40; two won 9 of 12
+pairs); 16 clients, 223 with one, 305 with two (mean of 3).
+
+Not ``--workers 2``, which measured 120 tps with 8 clients (mean of 6), for two reasons.
+uvicorn's supervisor binds the listening socket itself without ``IPPROTO_TCP``, so asyncio
+does not set TCP_NODELAY on accepted connections and each keep-alive request waits about
+40 ms for the client's delayed ACK (Nagle; uvicorn 0.54 on Linux, Kludex/uvicorn#3149:
+45.7 ms per sequential ``GET /healthz`` against 1.6 ms with one worker). And the workers
+share one listening socket, so the first to wake accepts the whole burst of keep-alive
+connections: 8/0 or 6/2 splits in most runs, the other worker idle. Separate ports make
+the split exact and keep asyncio's TCP_NODELAY.
+"""
+
+API_HOST = "127.0.0.1"
+API_CLIENT_NAME = "bench"
+API_READY_TIMEOUT = 60.0  # from starting the server until /readyz answers 200
+API_STOP_TIMEOUT = 10.0  # from SIGTERM until the server is killed
+API_OUTPUT_KEPT = 16 * 1024  # bytes of the server's output kept for error messages
+
+KeySpec = tuple[str, str]
+"""A keyring's configuration, ``(TELLER_ENCRYPTION_KEYS, TELLER_INDEX_KEY)``: one per run,
+shared by the bench and the API servers it starts."""
+
 
 class BenchError(Exception):
     """A run that cannot go on; ``exit_code`` 2 for bad options, 1 for failures."""
@@ -106,6 +151,7 @@ class LedgerBenchOptions:
     via: str = "service"
     api_url: str | None = None
     api_key: str | None = None  # for via="api" with api_url; else from TELLER_API_KEY
+    api_processes: int = DEFAULT_API_PROCESSES  # via="api" without api_url: API servers
     processes: int = DEFAULT_PROCESSES  # via="service" only
     warmup: float = 1.0
     keep: bool = False  # keep the scratch database for inspection
@@ -152,14 +198,17 @@ def percentile(samples: Sequence[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def summary_line(ledger_tps: float, pgbench_tps: float, latencies: Sequence[float],
-                 invariants_ok: bool) -> str:
+def summary_line(
+    ledger_tps: float, pgbench_tps: float, latencies: Sequence[float], invariants_ok: bool
+) -> str:
     ratio = ledger_tps / pgbench_tps if pgbench_tps > 0 else 0.0
     p50_ms = percentile(latencies, 0.50) * 1000
     p99_ms = percentile(latencies, 0.99) * 1000
     verdict = "ok" if invariants_ok else "FAILED"
-    return (f"ledger_tps={ledger_tps:.1f} pgbench_tps={pgbench_tps:.1f} ratio={ratio:.2f} "
-            f"p50_ms={p50_ms:.2f} p99_ms={p99_ms:.2f} invariants={verdict}")
+    return (
+        f"ledger_tps={ledger_tps:.1f} pgbench_tps={pgbench_tps:.1f} ratio={ratio:.2f} "
+        f"p50_ms={p50_ms:.2f} p99_ms={p99_ms:.2f} invariants={verdict}"
+    )
 
 
 def _say(text: str) -> None:
@@ -183,7 +232,9 @@ def _check_options(options: LedgerBenchOptions) -> URL:
     if url.get_backend_name() != "postgresql":
         raise BenchError(
             "teller bench ledger needs PostgreSQL (it compares against pgbench on the same "
-            f"server); got a {url.get_backend_name()!r} URL", exit_code=2)
+            f"server); got a {url.get_backend_name()!r} URL",
+            exit_code=2,
+        )
     problems = []
     if options.seconds <= 0:
         problems.append("seconds must be positive")
@@ -195,9 +246,10 @@ def _check_options(options: LedgerBenchOptions) -> URL:
         problems.append("via is 'service' or 'api'")
     if options.processes < 1:
         problems.append("processes must be at least 1")
-    if options.via == "api" and not (options.api_url and _api_key(options)):
-        # Until the bench can start the API itself (see run_api_phase).
-        problems.append("via=api needs api_url and an API key (api_key or TELLER_API_KEY)")
+    if options.api_processes < 1:
+        problems.append("api_processes must be at least 1")
+    if options.via == "api" and options.api_url and not _api_key(options):
+        problems.append("via=api with api_url needs an API key (api_key or TELLER_API_KEY)")
     if problems:
         raise BenchError("; ".join(problems), exit_code=2)
     return url
@@ -207,8 +259,9 @@ def scratch_url(url: URL) -> URL:
     """The scratch database's URL: ``<dbname>_bench`` on the same server, same credentials."""
     name = f"{url.database or url.username or 'postgres'}{SCRATCH_SUFFIX}"
     if len(name.encode()) > PG_MAX_IDENTIFIER:
-        raise BenchError(f"scratch database name {name!r} is longer than PostgreSQL allows",
-                         exit_code=2)
+        raise BenchError(
+            f"scratch database name {name!r} is longer than PostgreSQL allows", exit_code=2
+        )
     return url.set(database=name)
 
 
@@ -233,8 +286,9 @@ async def _admin(url: URL, *statements: str) -> None:
 async def recreate_database(admin_url: URL, name: str) -> None:
     ident = _quote_ident(name)
     # FORCE (PostgreSQL 13+) ends sessions a crashed earlier run may have left behind.
-    await _admin(admin_url, f"DROP DATABASE IF EXISTS {ident} WITH (FORCE)",
-                 f"CREATE DATABASE {ident}")
+    await _admin(
+        admin_url, f"DROP DATABASE IF EXISTS {ident} WITH (FORCE)", f"CREATE DATABASE {ident}"
+    )
 
 
 async def drop_database(admin_url: URL, name: str) -> None:
@@ -262,8 +316,13 @@ def _pg_env(url: URL) -> dict[str, str]:
     """libpq settings for pgbench, from the URL (unset parts keep the environment's)."""
     env = dict(os.environ)
     host = url.host or url.query.get("host")
-    for name, value in (("PGHOST", host), ("PGPORT", url.port), ("PGUSER", url.username),
-                        ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
+    for name, value in (
+        ("PGHOST", host),
+        ("PGPORT", url.port),
+        ("PGUSER", url.username),
+        ("PGPASSWORD", url.password),
+        ("PGDATABASE", url.database),
+    ):
         if value:
             env[name] = str(value)
     return env
@@ -278,8 +337,11 @@ def _pgbench_executable() -> str:
 
 async def _pgbench(url: URL, *args: str) -> str:
     proc = await asyncio.create_subprocess_exec(
-        _pgbench_executable(), *args, env=_pg_env(url),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        _pgbench_executable(),
+        *args,
+        env=_pg_env(url),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await proc.communicate()
     text = output.decode(errors="replace")
@@ -295,8 +357,7 @@ def parse_pgbench_tps(output: str) -> float:
     return float(match.group(1))
 
 
-async def run_pgbench(url: URL, *, clients: int, seconds: int, warmup: float, scale: int
-                      ) -> float:
+async def run_pgbench(url: URL, *, clients: int, seconds: int, warmup: float, scale: int) -> float:
     """Initialize pgbench's tables in the scratch database and return its measured tps."""
     await _pgbench(url, "-i", "-q", "-s", str(scale))
     common = ["-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)), "-n"]
@@ -309,27 +370,28 @@ async def run_pgbench(url: URL, *, clients: int, seconds: int, warmup: float, sc
 # -- Teller: setup --------------------------------------------------------------------------
 
 
-def _bank(db: Database) -> Bank:
-    # Transfers never touch personal data, so a throwaway keyring is enough.
-    return Bank.build(db, Keyring.parse_spec(*Keyring.generate_spec()), [CURRENCY])
+def _bank(db: Database, keys: KeySpec) -> Bank:
+    # Transfers never touch personal data, so a keyring made up for the run is enough; the
+    # API server the run starts gets the same one, so it could read the customers too.
+    return Bank.build(db, Keyring.parse_spec(*keys), [CURRENCY])
 
 
 async def open_funded_accounts(bank: Bank, count: int, concurrency: int) -> list[UUID]:
     """``count`` EUR accounts over a few customers, each funded with one deposit."""
     owners = []
     for number in range(math.ceil(count / ACCOUNTS_PER_CUSTOMER)):
-        customer = await bank.customers.create(NewCustomer(f"Bench Customer {number + 1}"),
-                                               SYSTEM)
+        customer = await bank.customers.create(NewCustomer(f"Bench Customer {number + 1}"), SYSTEM)
         owners.append(customer.id)
     gate = asyncio.Semaphore(concurrency)
 
     async def open_one(index: int) -> UUID:
         async with gate:
-            account = await bank.accounts.open(owners[index // ACCOUNTS_PER_CUSTOMER],
-                                               CURRENCY, SYSTEM)
+            account = await bank.accounts.open(
+                owners[index // ACCOUNTS_PER_CUSTOMER], CURRENCY, SYSTEM
+            )
             await bank.ledger.deposit(
-                Deposit(f"bench-fund-{account.id}", account.id, OPENING_BALANCE, CURRENCY),
-                SYSTEM)
+                Deposit(f"bench-fund-{account.id}", account.id, OPENING_BALANCE, CURRENCY), SYSTEM
+            )
             return account.id
 
     return list(await asyncio.gather(*(open_one(i) for i in range(count))))
@@ -354,8 +416,13 @@ class Window:
         return cls(measure_from, measure_from + seconds)
 
 
-async def _worker(transfer: TransferFn, account_ids: Sequence[UUID], window: Window,
-                  rng: random.Random, result: WorkloadResult) -> float:
+async def _worker(
+    transfer: TransferFn,
+    account_ids: Sequence[UUID],
+    window: Window,
+    rng: random.Random,
+    result: WorkloadResult,
+) -> float:
     """Send transfers until the window ends; returns when the last one finished."""
     finished = window.end
     while (started := time.perf_counter()) < window.end:
@@ -364,6 +431,8 @@ async def _worker(transfer: TransferFn, account_ids: Sequence[UUID], window: Win
         error = None
         try:
             outcome = await transfer(source, destination, amount, str(uuid4()))
+        except ApiFailure as exc:
+            outcome, error = None, str(exc)
         except Exception as exc:  # counted and reported, so one failure does not end the run
             outcome, error = None, type(exc).__name__
         finished = time.perf_counter()
@@ -379,14 +448,25 @@ async def _worker(transfer: TransferFn, account_ids: Sequence[UUID], window: Win
     return finished
 
 
-async def drive(transfer: TransferFn, account_ids: Sequence[UUID], clients: int,
-                window: Window, seed: int) -> WorkloadResult:
-    """Run ``clients`` workers over ``window`` and merge what they did."""
+async def drive(
+    transfer: TransferFn | Sequence[TransferFn],
+    account_ids: Sequence[UUID],
+    clients: int,
+    window: Window,
+    seed: int,
+) -> WorkloadResult:
+    """Run ``clients`` workers over ``window`` and merge what they did; given several
+    transfer functions, worker ``i`` uses the ``i % len(transfer)``-th."""
+    transfers = [transfer] if callable(transfer) else list(transfer)
     parts = [WorkloadResult() for _ in range(clients)]
     # Seeded per worker: the same options replay the same pairs and amounts.
     rngs = [random.Random(seed * 1000 + i) for i in range(clients)]  # noqa: S311 -- test data
-    last = await asyncio.gather(*(
-        _worker(transfer, account_ids, window, rngs[i], parts[i]) for i in range(clients)))
+    last = await asyncio.gather(
+        *(
+            _worker(transfers[i % len(transfers)], account_ids, window, rngs[i], parts[i])
+            for i in range(clients)
+        )
+    )
     result = WorkloadResult.merged(parts)
     result.elapsed = max([window.end, *last]) - window.measure_from
     return result
@@ -396,7 +476,8 @@ def service_transfer(bank: Bank) -> TransferFn:
     async def transfer(source: UUID, destination: UUID, amount: int, key: str) -> Outcome:
         try:
             await bank.ledger.transfer(
-                Transfer(key, source, destination, amount, CURRENCY, "bench"), BENCH_ACTOR)
+                Transfer(key, source, destination, amount, CURRENCY, "bench"), BENCH_ACTOR
+            )
         except CoreError as exc:
             return exc.code
         return None
@@ -424,6 +505,7 @@ class Job:
     seconds: float
     warmup: float
     seed: int
+    keys: KeySpec
 
 
 @asynccontextmanager
@@ -431,7 +513,7 @@ async def _job_bank(job: Job) -> AsyncIterator[Bank]:
     db = Database(job.database_url, pool_size=max(job.clients, 1))
     try:
         await _warm_pool(db, job.clients)
-        yield _bank(db)
+        yield _bank(db, job.keys)
     finally:
         await db.dispose()
 
@@ -440,8 +522,7 @@ async def run_job(job: Job) -> WorkloadResult:
     """The service workload in this process (used for ``processes=1``)."""
     async with _job_bank(job) as bank:
         window = Window.starting_now(job.warmup, job.seconds)
-        return await drive(service_transfer(bank), job.account_ids, job.clients, window,
-                           job.seed)
+        return await drive(service_transfer(bank), job.account_ids, job.clients, window, job.seed)
 
 
 # -- Teller: worker processes ----------------------------------------------------------------
@@ -454,8 +535,7 @@ async def _child(job: Job, start: Any, results: Any) -> WorkloadResult:
         if not await asyncio.to_thread(start.wait, PROCESS_TIMEOUT):
             raise BenchError("the parent never gave the start signal")
         window = Window.starting_now(job.warmup, job.seconds)
-        return await drive(service_transfer(bank), job.account_ids, job.clients, window,
-                           job.seed)
+        return await drive(service_transfer(bank), job.account_ids, job.clients, window, job.seed)
 
 
 def _child_main(job: Job, start: Any, results: Any) -> None:
@@ -479,8 +559,9 @@ async def _collect(results: Any, procs: Sequence[Any], kind: str, wait: float) -
             if dead:
                 raise BenchError(f"a worker process exited with code {dead[0]}") from None
             if time.monotonic() > deadline:
-                raise BenchError(f"a worker process sent no {kind!r} within {wait:.0f} s"
-                                 ) from None
+                raise BenchError(
+                    f"a worker process sent no {kind!r} within {wait:.0f} s"
+                ) from None
             continue
         if got == "error":
             raise BenchError(f"a worker process failed:\n{payload}")
@@ -500,8 +581,9 @@ async def run_processes(jobs: Sequence[Job]) -> WorkloadResult:
     and open connections is unsafe) and merge their results."""
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_child_main, args=(job, start, results), daemon=True)
-             for job in jobs]
+    procs = [
+        ctx.Process(target=_child_main, args=(job, start, results), daemon=True) for job in jobs
+    ]
     for proc in procs:
         proc.start()
     try:
@@ -520,14 +602,27 @@ async def run_processes(jobs: Sequence[Job]) -> WorkloadResult:
     return WorkloadResult.merged(parts)
 
 
-async def run_service_phase(options: LedgerBenchOptions, url: URL, account_ids: list[UUID]
-                            ) -> WorkloadResult:
+async def run_service_phase(
+    options: LedgerBenchOptions, url: URL, account_ids: list[UUID], keys: KeySpec
+) -> WorkloadResult:
     seconds = measured_seconds(options)
     shares = split_clients(options.clients, options.processes)
-    jobs = [Job(url.render_as_string(hide_password=False), account_ids, share, seconds,
-                options.warmup, options.seed + 7919 * n) for n, share in enumerate(shares)]
-    _say(f"teller: {options.clients} clients in {len(jobs)} process(es), "
-         f"{options.warmup:g} s warm-up + {seconds} s")
+    jobs = [
+        Job(
+            url.render_as_string(hide_password=False),
+            account_ids,
+            share,
+            seconds,
+            options.warmup,
+            options.seed + 7919 * n,
+            keys,
+        )
+        for n, share in enumerate(shares)
+    ]
+    _say(
+        f"teller: {options.clients} clients in {len(jobs)} process(es), "
+        f"{options.warmup:g} s warm-up + {seconds} s"
+    )
     if len(jobs) == 1:
         return await run_job(jobs[0])  # in this process: simplest to profile
     return await run_processes(jobs)
@@ -536,36 +631,84 @@ async def run_service_phase(options: LedgerBenchOptions, url: URL, account_ids: 
 # -- Teller over the REST API ------------------------------------------------------------------
 
 
-async def _run_via_api(api_url: str, api_key: str, account_ids: Sequence[UUID], clients: int,
-                       seconds: float, warmup: float, seed: int) -> WorkloadResult:
+class ApiFailure(Exception):
+    """A response that is neither a 201 nor the core's rejection of the transfer (a 5xx, or
+    a 401/403 that means the bench's own key is wrong): counted as an error by its code."""
+
+
+async def _run_via_api(
+    api_urls: Sequence[str],
+    api_key: str,
+    account_ids: Sequence[UUID],
+    clients: int,
+    seconds: float,
+    warmup: float,
+    seed: int,
+    *,
+    trust_env: bool = True,
+) -> WorkloadResult:
     """The transfer workload through ``POST /api/v1/transfers`` instead of the service.
 
-    Contract: headers ``Idempotency-Key`` and ``X-API-Key``, a JSON body with the two
-    account ids, ``amount_minor``, ``currency`` and ``description``; 201 on success, a
-    problem+json body with the core's ``code`` on a rejection. The API must serve the
-    scratch database (its accounts are the ones created here).
+    Contract: headers ``Idempotency-Key`` (fresh per transfer) and ``X-API-Key``, a JSON body
+    with the two account ids, ``amount_minor``, ``currency`` and ``description``; 201 on
+    success, a problem+json body with the core's ``code`` on a rejection. The API must serve
+    the scratch database (its accounts are the ones created here).
+
+    Client ``i`` talks to ``api_urls[i % len(api_urls)]``, each over one HTTP/1.1 keep-alive
+    connection (an httpx pool per URL, as large as its share of the clients), opened during
+    the warm-up.
     """
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"X-API-Key": api_key}
-    async with httpx.AsyncClient(base_url=api_url, limits=limits, headers=headers,
-                                 timeout=30.0) as client:
-
-        async def transfer(source: UUID, destination: UUID, amount: int, key: str
-                           ) -> Outcome:
-            response = await client.post("/api/v1/transfers", headers={"Idempotency-Key": key},
-                                         json={"source_account_id": str(source),
-                                               "destination_account_id": str(destination),
-                                               "amount_minor": amount, "currency": CURRENCY,
-                                               "description": "bench"})
-            if response.status_code == 201:
-                return None
-            if 400 <= response.status_code < 500:
-                return _problem_code(response)
-            response.raise_for_status()  # 5xx: an error, not a rejection
-            raise httpx.HTTPError(f"unexpected status {response.status_code}")
-
+    shares = split_clients(clients, len(api_urls))
+    async with AsyncExitStack() as stack:
+        transfers = []
+        for api_url, share in zip(api_urls, shares, strict=False):
+            limits = httpx.Limits(max_connections=share, max_keepalive_connections=share)
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=api_url,
+                    limits=limits,
+                    headers={"X-API-Key": api_key},
+                    timeout=30.0,
+                    trust_env=trust_env,
+                )
+            )
+            transfers.append(_api_transfer(client))
         window = Window.starting_now(warmup, seconds)
-        return await drive(transfer, account_ids, clients, window, seed)
+        return await drive(transfers, account_ids, clients, window, seed)
+
+
+def _api_transfer(client: httpx.AsyncClient) -> TransferFn:
+    async def transfer(source: UUID, destination: UUID, amount: int, key: str) -> Outcome:
+        response = await client.post(
+            "/api/v1/transfers",
+            headers={"Idempotency-Key": key},
+            json={
+                "source_account_id": str(source),
+                "destination_account_id": str(destination),
+                "amount_minor": amount,
+                "currency": CURRENCY,
+                "description": "bench",
+            },
+        )
+        status = response.status_code
+        if status == 201:
+            return None
+        if status in (401, 403) or not 400 <= status < 500:
+            raise ApiFailure(_problem_code(response))
+        return _problem_code(response)
+
+    return transfer
+
+
+@contextmanager
+def _quiet_logger(name: str, level: int) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    before = logger.level
+    logger.setLevel(max(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def _problem_code(response: httpx.Response) -> str:
@@ -582,22 +725,261 @@ def _api_key(options: LedgerBenchOptions) -> str | None:
     return options.api_key or os.environ.get("TELLER_API_KEY") or None
 
 
-async def run_api_phase(options: LedgerBenchOptions, account_ids: list[UUID]) -> WorkloadResult:
-    """Wiring for ``via="api"``: for now against a running API given by ``api_url``.
+def free_ports(count: int, host: str = API_HOST) -> list[int]:
+    """``count`` distinct ports nothing listens on right now (the servers bind them a moment
+    later): all held at once while choosing, so that no port is handed out twice."""
+    with ExitStack() as stack:
+        socks = [
+            stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            for _ in range(count)
+        ]
+        for sock in socks:
+            sock.bind((host, 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
-    To do when ``teller.app`` and API keys exist: with no ``api_url``, create a key in the
-    scratch database, start ``python -m uvicorn teller.app:create_app --factory --port P``
-    with ``TELLER_DATABASE_URL`` set to the scratch database, wait for ``/readyz``, run,
-    then stop the server.
+
+def api_server_command(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "teller.app:create_app",
+        "--factory",
+        "--host",
+        API_HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
+def api_server_env(database: URL, data_dir: str, keys: KeySpec, pool_size: int) -> dict[str, str]:
+    """A server's environment: this one without ``TELLER_*`` (a developer's settings, say a
+    Redis URL or an OIDC issuer, must not change what is measured), plus the scratch
+    database, the run's keyring and a pool as large as the server's share of the clients.
+
+    The currencies are the bench's own: the bank's accounts in them exist by then, so the
+    servers' startup (``Bank.prepare``) writes nothing. With more currencies, servers starting
+    together would race to create the missing bank accounts, and all but one fail to start.
     """
-    api_key = _api_key(options)
-    if options.api_url is None or api_key is None:
-        raise BenchError("via=api needs api_url and an API key (api_key or TELLER_API_KEY)", 2)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TELLER_")}
+    env.update(
+        {
+            "TELLER_DATABASE_URL": database.render_as_string(hide_password=False),
+            "TELLER_DATA_DIR": data_dir,
+            "TELLER_RUN_JOBS": "false",
+            "TELLER_LOG_LEVEL": "WARNING",
+            "TELLER_ENCRYPTION_KEYS": keys[0],
+            "TELLER_INDEX_KEY": keys[1],
+            "TELLER_DATABASE_POOL_SIZE": str(pool_size),
+            "TELLER_CURRENCIES": CURRENCY,
+        }
+    )
+    return env
+
+
+class ServerOutput:
+    """The last ``API_OUTPUT_KEPT`` bytes of a server's stdout and stderr; read all along,
+    so that a chatty server never blocks on a full pipe."""
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self._data = bytearray()
+        self._reader = asyncio.create_task(self._read(stream))
+
+    async def _read(self, stream: asyncio.StreamReader) -> None:
+        while chunk := await stream.read(4096):
+            self._data += chunk
+            del self._data[:-API_OUTPUT_KEPT]
+
+    async def close(self, wait: float = 5.0) -> None:
+        """Read until the server's end of the pipe closes, or for ``wait`` seconds."""
+        if not self._reader.done():
+            await asyncio.wait([self._reader], timeout=wait)
+        if self._reader.done() and not self._reader.cancelled():
+            self._reader.exception()  # a failed read only shortens the output
+        self._reader.cancel()
+
+    def text(self) -> str:
+        return self._data.decode(errors="replace").strip() or "(no output)"
+
+
+@dataclass
+class ApiServer:
+    """One ``uvicorn teller.app:create_app`` process (one worker) and its output."""
+
+    url: str
+    process: asyncio.subprocess.Process
+    output: ServerOutput
+
+    @classmethod
+    async def start(
+        cls, database: URL, keys: KeySpec, port: int, data_dir: str, pool_size: int
+    ) -> ApiServer:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *api_server_command(port),
+                env=api_server_env(database, data_dir, keys, pool_size),
+                cwd=data_dir,  # so no .env file, only the environment, configures it
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,  # its own process group: see stop
+            )
+        except OSError as exc:
+            raise BenchError(f"cannot start the API server: {exc}") from exc
+        assert process.stdout is not None
+        return cls(f"http://{API_HOST}:{port}", process, ServerOutput(process.stdout))
+
+    async def wait_ready(self, deadline: float) -> None:
+        """Poll ``/readyz`` until it answers 200; fail with the server's output if it exits
+        first or is not ready by ``deadline`` (``time.monotonic``)."""
+        last = "no answer"
+        async with httpx.AsyncClient(base_url=self.url, timeout=5.0, trust_env=False) as probe:
+            while self.process.returncode is None:
+                try:
+                    response = await probe.get("/readyz")
+                except httpx.TransportError as exc:
+                    last = type(exc).__name__
+                else:
+                    if response.status_code == 200:
+                        return
+                    last = f"{response.status_code} {response.text[:500]}"
+                if time.monotonic() >= deadline:
+                    await self.stop()
+                    raise BenchError(
+                        f"the API server at {self.url} was not ready within "
+                        f"{API_READY_TIMEOUT:g} s (last /readyz: {last}); its "
+                        f"output:\n{self.output.text()}"
+                    )
+                await asyncio.sleep(0.1)
+        raise await self.died("before it was ready")
+
+    async def died(self, when: str) -> BenchError:
+        await self.output.close()
+        return BenchError(
+            f"the API server at {self.url} exited with code "
+            f"{self.process.returncode} {when}; its output:\n{self.output.text()}"
+        )
+
+    async def stop(self, grace: float = API_STOP_TIMEOUT) -> None:
+        """SIGTERM, on which uvicorn finishes the requests in flight and shuts the app down
+        (closing its database pool); SIGKILL to the server's process group if it is still
+        running ``grace`` seconds later. Then reads the rest of its output."""
+        process = self.process
+        try:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), grace)
+        except ProcessLookupError:
+            pass
+        except TimeoutError:
+            _say(
+                f"the API server at {self.url} did not stop within {grace:g} s of SIGTERM; "
+                "killing it"
+            )
+            with suppress(ProcessLookupError):
+                # Our own child's group, and its leader is not reaped yet: nobody else's.
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+        await self.output.close()
+
+
+@asynccontextmanager
+async def api_servers(
+    database: URL, keys: KeySpec, pool_sizes: Sequence[int]
+) -> AsyncIterator[list[ApiServer]]:
+    """One API server per entry of ``pool_sizes``, each on its own free local port, all
+    ready (``/readyz`` answered 200) when this yields; all stopped when the block ends,
+    however it ends. They start together, so two take about as long as one."""
+    with tempfile.TemporaryDirectory(prefix="teller-bench-api-") as data_dir:
+        servers: list[ApiServer] = []
+        try:
+            for port, pool_size in zip(free_ports(len(pool_sizes)), pool_sizes, strict=True):
+                servers.append(await ApiServer.start(database, keys, port, data_dir, pool_size))
+            deadline = time.monotonic() + API_READY_TIMEOUT
+            for server in servers:
+                await server.wait_ready(deadline)
+            yield servers
+        finally:
+            await asyncio.gather(*(server.stop() for server in servers))
+
+
+async def run_api_phase(
+    options: LedgerBenchOptions,
+    url: URL,
+    scratch: URL,
+    account_ids: list[UUID],
+    keys: KeySpec,
+    api_key: str | None,
+) -> WorkloadResult:
+    """``via="api"``: against ``api_url`` if given, else against ``api_processes`` API
+    servers started here on the scratch database, with ``api_key`` (the setup made it)."""
+    # httpx logs every request at INFO: in the measured process, that is work to leave out.
+    with _quiet_logger("httpx", logging.WARNING):
+        return await _api_phase(options, url, scratch, account_ids, keys, api_key)
+
+
+async def _api_phase(
+    options: LedgerBenchOptions,
+    url: URL,
+    scratch: URL,
+    account_ids: list[UUID],
+    keys: KeySpec,
+    api_key: str | None,
+) -> WorkloadResult:
     seconds = measured_seconds(options)
-    _say(f"teller via {options.api_url}: {options.clients} clients, "
-         f"{options.warmup:g} s warm-up + {seconds} s")
-    return await _run_via_api(options.api_url, api_key, account_ids, options.clients, seconds,
-                              options.warmup, options.seed)
+    window = f"{options.clients} clients, {options.warmup:g} s warm-up + {seconds} s"
+    if options.api_url is not None:
+        external_key = _api_key(options)
+        if external_key is None:
+            raise BenchError(
+                "via=api with api_url needs an API key (api_key or TELLER_API_KEY)", exit_code=2
+            )
+        _say(f"teller via {options.api_url}: {window}")
+        await _checkpoint(url)
+        return await _run_via_api(
+            [options.api_url],
+            external_key,
+            account_ids,
+            options.clients,
+            seconds,
+            options.warmup,
+            options.seed,
+        )
+    assert api_key is not None, "the setup creates a key when the bench starts the API"
+    shares = split_clients(options.clients, options.api_processes)
+    started = time.perf_counter()
+    async with api_servers(scratch, keys, shares) as servers:
+        _say(
+            f"api: {len(servers)} uvicorn process(es) ready in "
+            f"{time.perf_counter() - started:.1f} s at {', '.join(s.url for s in servers)}"
+        )
+        _say(f"teller via the api: {window}")
+        await _checkpoint(url)
+        result = await _run_via_api(
+            [s.url for s in servers],
+            api_key,
+            account_ids,
+            options.clients,
+            seconds,
+            options.warmup,
+            options.seed,
+            trust_env=False,
+        )
+        for server in servers:
+            if server.process.returncode is not None:
+                raise await server.died("during the run")
+    if result.errors:  # the servers are stopped: their output is complete
+        for server in servers:
+            print(
+                f"teller bench ledger: output of the API server at {server.url}:\n"
+                f"{server.output.text()}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return result
 
 
 # -- verification and the whole run ------------------------------------------------------------
@@ -606,41 +988,57 @@ async def run_api_phase(options: LedgerBenchOptions, account_ids: list[UUID]) ->
 async def verify(bank: Bank) -> list[str]:
     ledger = await bank.verify_ledger()
     audit = await bank.verify_audit()
-    _say(f"verified {ledger.entries} entries, {ledger.postings} postings, "
-         f"{audit.records} audit records")
+    _say(
+        f"verified {ledger.entries} entries, {ledger.postings} postings, "
+        f"{audit.records} audit records"
+    )
     return [*ledger.problems, *audit.problems]
 
 
 def _report(result: WorkloadResult) -> None:
-    _say(f"teller: {result.completed} transfers in {result.elapsed:.2f} s "
-         f"({result.tps:.1f} tps)")
+    _say(f"teller: {result.completed} transfers in {result.elapsed:.2f} s ({result.tps:.1f} tps)")
     if result.rejected:
         _say("rejected: " + ", ".join(f"{c}={n}" for c, n in sorted(result.rejected.items())))
     if result.errors:
         _say("ERRORS: " + ", ".join(f"{c}={n}" for c, n in sorted(result.errors.items())))
 
 
-async def _setup_teller(scratch: URL, accounts: int, concurrency: int) -> list[UUID]:
-    """Migrate the scratch database and open the funded accounts; returns their ids."""
+@dataclass(frozen=True)
+class TellerSetup:
+    account_ids: list[UUID]
+    api_key: str | None  # role bank.payments, for the API server the bench starts
+
+
+async def _setup_teller(
+    scratch: URL, accounts: int, concurrency: int, keys: KeySpec, *, api_key: bool = False
+) -> TellerSetup:
+    """Migrate the scratch database, open the funded accounts and, with ``api_key``, create
+    an API client allowed to make transfers."""
     db = Database(scratch.render_as_string(hide_password=False), pool_size=concurrency)
     try:
-        bank = _bank(db)
+        bank = _bank(db, keys)
         await bank.prepare()
         started = time.perf_counter()
         account_ids = await open_funded_accounts(bank, accounts, concurrency)
-        _say(f"teller: {len(account_ids)} funded accounts in "
-             f"{time.perf_counter() - started:.1f} s")
-        return account_ids
+        _say(
+            f"teller: {len(account_ids)} funded accounts in {time.perf_counter() - started:.1f} s"
+        )
+        key = None
+        if api_key:
+            _, key = await ApiKeys(db, SystemClock()).create(
+                API_CLIENT_NAME, ["bank.payments"], SYSTEM
+            )
+        return TellerSetup(account_ids, key)
     finally:
         # Closed before measuring, so idle setup connections do not count against the
         # server's max_connections while the workers run.
         await db.dispose()
 
 
-async def _verify_scratch(scratch: URL) -> list[str]:
+async def _verify_scratch(scratch: URL, keys: KeySpec) -> list[str]:
     db = Database(scratch.render_as_string(hide_password=False), pool_size=1)
     try:
-        return await verify(_bank(db))
+        return await verify(_bank(db, keys))
     finally:
         await db.dispose()
 
@@ -648,18 +1046,27 @@ async def _verify_scratch(scratch: URL) -> list[str]:
 async def _bench(options: LedgerBenchOptions, url: URL, scratch: URL) -> int:
     seconds = measured_seconds(options)
     _say(f"pgbench: scale {options.pgbench_scale}, {options.clients} clients, {seconds} s")
-    pgbench_tps = await run_pgbench(scratch, clients=options.clients, seconds=seconds,
-                                    warmup=options.warmup, scale=options.pgbench_scale)
+    pgbench_tps = await run_pgbench(
+        scratch,
+        clients=options.clients,
+        seconds=seconds,
+        warmup=options.warmup,
+        scale=options.pgbench_scale,
+    )
     _say(f"pgbench: {pgbench_tps:.1f} tps")
 
-    account_ids = await _setup_teller(scratch, options.accounts, options.clients)
-    await _checkpoint(url)
-    if options.via == "api":
-        result = await run_api_phase(options, account_ids)
+    keys = Keyring.generate_spec()
+    start_api = options.via == "api" and options.api_url is None
+    setup = await _setup_teller(
+        scratch, options.accounts, options.clients, keys, api_key=start_api
+    )
+    if options.via == "api":  # checkpoints once the server is up
+        result = await run_api_phase(options, url, scratch, setup.account_ids, keys, setup.api_key)
     else:
-        result = await run_service_phase(options, scratch, account_ids)
+        await _checkpoint(url)
+        result = await run_service_phase(options, scratch, setup.account_ids, keys)
     _report(result)
-    problems = await _verify_scratch(scratch)
+    problems = await _verify_scratch(scratch, keys)
 
     _say("invariants=ok" if not problems else "invariants=FAILED")
     for problem in problems:
@@ -709,15 +1116,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--api-url")
     parser.add_argument("--api-key")
     parser.add_argument("--processes", type=int, default=DEFAULT_PROCESSES)
+    parser.add_argument("--api-processes", type=int, default=DEFAULT_API_PROCESSES)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url or TELLER_DATABASE_URL is required")
     options = LedgerBenchOptions(
-        database_url=args.database_url, seconds=args.seconds, clients=args.clients,
-        accounts=args.accounts, via=args.via, api_url=args.api_url, api_key=args.api_key,
-        processes=args.processes, warmup=args.warmup, keep=args.keep)
+        database_url=args.database_url,
+        seconds=args.seconds,
+        clients=args.clients,
+        accounts=args.accounts,
+        via=args.via,
+        api_url=args.api_url,
+        api_key=args.api_key,
+        processes=args.processes,
+        api_processes=args.api_processes,
+        warmup=args.warmup,
+        keep=args.keep,
+    )
     return asyncio.run(run_ledger_bench(options))
 
 

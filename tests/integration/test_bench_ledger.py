@@ -15,9 +15,9 @@ from core.crypto import Keyring
 from teller.bench.ledger import (
     BenchError,
     LedgerBenchOptions,
-    api_server,
     api_server_command,
     api_server_env,
+    api_servers,
     run_ledger_bench,
 )
 
@@ -111,7 +111,7 @@ async def test_short_run_via_the_api_it_starts_and_stops(
 
     out = capsys.readouterr().out
     _assert_summary(code, out)
-    assert "api: uvicorn with" in out
+    assert "uvicorn process(es) ready" in out
     await _assert_scratch_dropped(base_database)
 
 
@@ -121,7 +121,7 @@ async def test_an_api_server_that_cannot_start_fails_with_its_output() -> None:
     unreachable = make_url("postgresql://postgres@127.0.0.1:1/nowhere")
 
     with pytest.raises(BenchError, match="exited with code") as failure:
-        async with api_server(unreachable, Keyring.generate_spec(), workers=1, pool_size=1):
+        async with api_servers(unreachable, Keyring.generate_spec(), [1]):
             pytest.fail("the server cannot be ready")
 
     assert "Application startup failed" in str(failure.value)  # uvicorn's, from its output
@@ -144,8 +144,8 @@ def test_the_api_server_gets_the_scratch_database_and_the_runs_keys_only(
     assert env["TELLER_DATABASE_POOL_SIZE"] == "8"
     assert env["TELLER_RUN_JOBS"] == "false"
     assert env["TELLER_DATA_DIR"] == "data-dir"
-    assert "--workers" not in api_server_command(8000, 1)
-    assert api_server_command(8000, 2)[-2:] == ["--workers", "2"]
+    assert env["TELLER_CURRENCIES"] == "EUR"  # the bench's: startup creates no bank accounts
+    assert "teller.app:create_app" in api_server_command(8000)
 
 
 async def test_refuses_a_database_that_is_not_postgresql(

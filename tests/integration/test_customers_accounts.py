@@ -130,3 +130,20 @@ async def test_registration_and_opening_with_a_key_happen_once(bank: Bank) -> No
     with pytest.raises(IdempotencyConflict):
         await bank.accounts.open(first.id, "CZK", SYSTEM, idempotency_key="acc-1")
     assert len(await bank.accounts.for_customer(first.id)) == 1
+
+
+async def test_bank_accounts_are_created_once_when_processes_start_together(
+    bank: Bank, clock: MutableClock, keyring: Keyring
+) -> None:
+    import asyncio
+
+    from core.persistence.database import Database
+
+    others = [Database(bank.db.url) for _ in range(3)]
+    try:
+        banks = [Bank.build(db, keyring, [*CURRENCIES, "GBP"], clock=clock) for db in others]
+        created = await asyncio.gather(*(b.accounts.ensure_bank_accounts(SYSTEM) for b in banks))
+    finally:
+        for db in others:
+            await db.dispose()
+    assert sorted(created) == [0, 0, 5]  # one of them made GBP's five accounts
