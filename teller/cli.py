@@ -241,8 +241,20 @@ def bench() -> None:
 @click.option("--accounts", type=int, default=1000, show_default=True)
 @click.option("--database-url", default=None, help="PostgreSQL (default TELLER_DATABASE_URL)")
 @click.option("--via", type=click.Choice(["service", "api"]), default="service", show_default=True)
+@click.option(
+    "--processes",
+    type=int,
+    default=2,
+    show_default=True,
+    help="client processes (service) or API server processes (api)",
+)
 def bench_ledger(
-    seconds: float, clients: int, accounts: int, database_url: str | None, via: str
+    seconds: float,
+    clients: int,
+    accounts: int,
+    database_url: str | None,
+    via: str,
+    processes: int,
 ) -> None:
     """Transfers per second against pgbench's tpcb-like reference on the same server."""
     from teller.bench.ledger import LedgerBenchOptions, run_ledger_bench
@@ -252,6 +264,12 @@ def bench_ledger(
     if not url:
         raise click.ClickException("give --database-url or TELLER_DATABASE_URL (PostgreSQL)")
     options = LedgerBenchOptions(
-        database_url=url, seconds=seconds, clients=clients, accounts=accounts, via=via
+        database_url=url,
+        seconds=seconds,
+        clients=clients,
+        accounts=accounts,
+        via=via,
+        processes=processes,
+        api_processes=processes,
     )
     sys.exit(asyncio.run(run_ledger_bench(options)))

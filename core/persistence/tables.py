@@ -91,7 +91,6 @@ entries = Table(
     Column("reverses_entry_id", Uuid, ForeignKey("entries.id"), unique=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
-Index("ix_entries_created_at", entries.c.created_at)
 
 postings = Table(
     "postings",
@@ -173,7 +172,6 @@ audit_log = Table(
     Column("hash", String(64), nullable=False),
     UniqueConstraint("chain", "seq"),
 )
-Index("ix_audit_log_at", audit_log.c.at)
 
 # One row per chain (id = chain number): its newest sequence number and hash. Updating it
 # serializes appends to that chain, which is what makes it a chain; removing the newest

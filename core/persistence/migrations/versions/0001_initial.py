@@ -53,9 +53,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
     sa.UniqueConstraint('chain', 'seq', name=op.f('uq_audit_log_chain_seq'))
     )
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
-
     op.create_table('customers',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('full_name_enc', sa.Text(), nullable=False),
@@ -82,9 +79,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entries')),
     sa.UniqueConstraint('reverses_entry_id', name=op.f('uq_entries_reverses_entry_id'))
     )
-    with op.batch_alter_table('entries', schema=None) as batch_op:
-        batch_op.create_index('ix_entries_created_at', ['created_at'], unique=False)
-
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('type', sa.String(length=60), nullable=False),
@@ -206,14 +200,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_events_unpublished')
 
     op.drop_table('events')
-    with op.batch_alter_table('entries', schema=None) as batch_op:
-        batch_op.drop_index('ix_entries_created_at')
-
     op.drop_table('entries')
     op.drop_table('customers')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_log_at')
-
     op.drop_table('audit_log')
     op.drop_table('audit_head')
     op.drop_table('api_clients')
