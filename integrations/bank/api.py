@@ -46,11 +46,14 @@ class BankAPI(Protocol):
         language: str,
         phone: str | None = None,
         email: str | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> Customer:
         """Register a customer, unverified until KYC decides.
 
         ``phone`` is E.164-like (``+420 601 234 567``); a phone or e-mail already in use
         raises ``Conflict`` (``CUSTOMER_EXISTS``); bad input raises ``InvalidRequest``.
+        With an ``idempotency_key`` a repeated call returns the customer it first created.
         """
         ...
 
@@ -65,9 +68,17 @@ class BankAPI(Protocol):
     # -- accounts ---------------------------------------------------------------------
 
     async def open_account(
-        self, customer_id: UUID, currency: str, *, name: str | None = None
+        self,
+        customer_id: UUID,
+        currency: str,
+        *,
+        name: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Account:
-        """Open an account in one of the bank's currencies (``UNKNOWN_CURRENCY`` if not)."""
+        """Open an account in one of the bank's currencies (``UNKNOWN_CURRENCY`` if not).
+
+        With an ``idempotency_key`` a repeated call returns the account it first opened.
+        """
         ...
 
     async def list_accounts(self, customer_id: UUID) -> list[Account]:

@@ -99,10 +99,13 @@ class HttpBank:
         language: str,
         phone: str | None = None,
         email: str | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> Customer:
         """See :meth:`BankAPI.register_customer`."""
         body = {"full_name": full_name, "language": language, "phone": phone, "email": email}
-        return wire.parse(Customer, await self._call("POST", "/customers", json=body))
+        answer = await self._call("POST", "/customers", json=body, key=idempotency_key)
+        return wire.parse(Customer, answer)
 
     async def get_customer(self, customer_id: UUID) -> Customer:
         """See :meth:`BankAPI.get_customer`."""
@@ -117,12 +120,18 @@ class HttpBank:
     # -- accounts ---------------------------------------------------------------------
 
     async def open_account(
-        self, customer_id: UUID, currency: str, *, name: str | None = None
+        self,
+        customer_id: UUID,
+        currency: str,
+        *,
+        name: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Account:
         """See :meth:`BankAPI.open_account`."""
         body = {"currency": checks.check_currency(currency), "name": name}
         path = f"/customers/{customer_id}/accounts"
-        return wire.parse(Account, await self._call("POST", path, json=body))
+        answer = await self._call("POST", path, json=body, key=idempotency_key)
+        return wire.parse(Account, answer)
 
     async def list_accounts(self, customer_id: UUID) -> list[Account]:
         """See :meth:`BankAPI.list_accounts`."""

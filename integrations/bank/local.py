@@ -95,11 +95,16 @@ class LocalBank:
         language: str,
         phone: str | None = None,
         email: str | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> Customer:
         """See :meth:`BankAPI.register_customer`."""
         with _translated():
             new = NewCustomer(full_name, language, phone, email)
-            return customer_of(await self._bank.customers.create(new, self._actor))
+            created = await self._bank.customers.create(
+                new, self._actor, idempotency_key=idempotency_key
+            )
+            return customer_of(created)
 
     async def get_customer(self, customer_id: UUID) -> Customer:
         """See :meth:`BankAPI.get_customer`."""
@@ -117,12 +122,19 @@ class LocalBank:
     # -- accounts ---------------------------------------------------------------------
 
     async def open_account(
-        self, customer_id: UUID, currency: str, *, name: str | None = None
+        self,
+        customer_id: UUID,
+        currency: str,
+        *,
+        name: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Account:
         """See :meth:`BankAPI.open_account`."""
         code = checks.check_currency(currency)
         with _translated():
-            view = await self._bank.accounts.open(customer_id, code, self._actor, name=name)
+            view = await self._bank.accounts.open(
+                customer_id, code, self._actor, name=name, idempotency_key=idempotency_key
+            )
             return account_of(view)
 
     async def list_accounts(self, customer_id: UUID) -> list[Account]:

@@ -64,6 +64,18 @@ async def available(api: BankAPI, account_id: UUID) -> int:
 # -- customers and accounts ---------------------------------------------------------------
 
 
+async def test_registration_and_opening_with_a_key_happen_once(bank_api: BankAPI) -> None:
+    first = await bank_api.register_customer("Olena Kovalenko", "uk", idempotency_key="reg-1")
+    again = await bank_api.register_customer("Olena Kovalenko", "uk", idempotency_key="reg-1")
+    assert again.id == first.id
+    with pytest.raises(IdempotencyConflict):
+        await bank_api.register_customer("Someone Else", "uk", idempotency_key="reg-1")
+    account = await bank_api.open_account(first.id, "EUR", idempotency_key="acc-1")
+    same = await bank_api.open_account(first.id, "EUR", idempotency_key="acc-1")
+    assert same.id == account.id
+    assert len(await bank_api.list_accounts(first.id)) == 1
+
+
 async def test_registered_customer_opens_accounts_and_lists_them(
     bank_api: BankAPI, clock: MutableClock
 ) -> None:
