@@ -1,7 +1,7 @@
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -16,26 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 from teller.correlation import CorrelationIdMiddleware, current_correlation_id
 from teller.logs import configure_logging
 
-SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
-
-
-@pytest.fixture(autouse=True)
-def clean_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    level = root.level
-    servers = {name: logging.getLogger(name) for name in SERVER_LOGGERS}
-    saved = {name: (lg.handlers[:], lg.propagate) for name, lg in servers.items()}
-    yield
-    for handler in root.handlers[:]:
-        if isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter):
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-    for name, (handlers, propagate) in saved.items():
-        servers[name].handlers[:] = handlers
-        servers[name].propagate = propagate
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
+pytestmark = pytest.mark.usefixtures("clean_logging")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ import io
 import json
 import logging
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,26 +12,7 @@ from hypothesis import strategies as st
 
 from teller.logs import configure_logging, redact_event, redact_text
 
-SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
-
-
-@pytest.fixture(autouse=True)
-def clean_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    level = root.level
-    servers = {name: logging.getLogger(name) for name in SERVER_LOGGERS}
-    saved = {name: (lg.handlers[:], lg.propagate) for name, lg in servers.items()}
-    yield
-    for handler in root.handlers[:]:
-        if isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter):
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-    for name, (handlers, propagate) in saved.items():
-        servers[name].handlers[:] = handlers
-        servers[name].propagate = propagate
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
+pytestmark = pytest.mark.usefixtures("clean_logging")
 
 
 @pytest.fixture
