@@ -54,7 +54,8 @@ async def execute(db: Database, clock: Clock, spec: Command[T], actor: Actor) ->
     cmd = spec.command
     try:
         spec.check()
-        fingerprint = idempotency.fingerprint(spec.name, cmd.fingerprint_fields())
+        fields = cmd.fingerprint_fields()
+        fingerprint = idempotency.fingerprint(spec.name, fields)
         async with open_store(db) as store:
             now = clock.now()
             claim = await store.claim_key(
@@ -72,7 +73,7 @@ async def execute(db: Database, clock: Clock, spec: Command[T], actor: Actor) ->
                 await store.keep_response(
                     scope=scope, key=cmd.idempotency_key, response=spec.keep_response(result)
                 )
-            details = plain({**cmd.fingerprint_fields(), **spec.describe(result)})
+            details = plain({**fields, **spec.describe(result)})
             await store.append_audit(
                 AuditRecord(now, scope, spec.name, spec.target, "ok", details)
             )
