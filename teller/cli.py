@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import click
+import uvloop
 
 from teller.logs import configure_logging
 from teller.settings import ConfigurationError, Settings
@@ -26,7 +27,7 @@ def _settings() -> Settings:
 def _run(make: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     settings = _settings()
     try:
-        return asyncio.run(make(settings))
+        return uvloop.run(make(settings))
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -272,4 +273,4 @@ def bench_ledger(
         processes=processes,
         api_processes=processes,
     )
-    sys.exit(asyncio.run(run_ledger_bench(options)))
+    sys.exit(uvloop.run(run_ledger_bench(options)))

@@ -32,19 +32,32 @@ class AuditRecord:
     details: dict[str, Any]
 
 
-def canonical(record: AuditRecord, seq: int) -> bytes:
-    """The bytes a record's hash is computed over."""
+def canonical_parts(record: AuditRecord) -> tuple[str, str]:
+    """The canonical form of a record around its sequence number: ``prefix + seq + suffix``.
+
+    The sequence number is only known once the chain's head is taken; PostgreSQL's hot
+    path sends these parts and completes the hash in the statement that takes the head
+    (see ``core.ledger.pg_store``).
+    """
     body = {
-        "seq": seq,
         # Microsecond precision in UTC: what both SQLite and PostgreSQL keep.
         "at": record.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "actor": record.actor,
         "action": record.action,
-        "target": record.target,
         "outcome": record.outcome,
         "details": record.details,
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    # Keys are sorted, and every key of ``body`` sorts before "seq", which sorts before
+    # "target": the same text as one sorted dump of all seven keys.
+    head = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    target = json.dumps(record.target, ensure_ascii=False)
+    return head[:-1] + ',"seq":', ',"target":' + target + "}"
+
+
+def canonical(record: AuditRecord, seq: int) -> bytes:
+    """The bytes a record's hash is computed over: its sorted, compact JSON form."""
+    prefix, suffix = canonical_parts(record)
+    return (prefix + str(seq) + suffix).encode()
 
 
 def link_hash(prev_hash: str, record: AuditRecord, seq: int) -> str:

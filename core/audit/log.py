@@ -27,11 +27,11 @@ async def append(conn: AsyncConnection, record: AuditRecord) -> int:
         await conn.execute(
             update(audit_head)
             .where(audit_head.c.id == chain)
-            .values(seq=audit_head.c.seq + 1)
-            .returning(audit_head.c.seq, audit_head.c.hash)
+            .values(seq=audit_head.c.seq + 1, prev_hash=audit_head.c.hash)
+            .returning(audit_head.c.seq, audit_head.c.prev_hash)
         )
     ).one()
-    seq, prev_hash = int(row.seq), str(row.hash)
+    seq, prev_hash = int(row.seq), str(row.prev_hash)
     digest = link_hash(prev_hash, record, seq)
     await conn.execute(
         insert(audit_log).values(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -22,9 +22,8 @@ class _Command:
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """The request's content for idempotency: everything except the key."""
-        fields = asdict(self)
-        fields.pop("idempotency_key")
-        return fields
+        # Shallow: every field is a plain value, and asdict() would deep-copy each one.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"}
 
 
 @dataclass(frozen=True, slots=True)

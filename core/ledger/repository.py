@@ -18,6 +18,7 @@ from core.ledger.errors import AccountNotFound, EntryNotFound, HoldNotFound
 from core.ledger.model import (
     AccountState,
     AccountStatus,
+    BankPurpose,
     EntryKind,
     HoldStatus,
     PostedLeg,
@@ -51,22 +52,41 @@ def _state(row: AnyRow) -> AccountState:
     )
 
 
-async def lock_accounts(conn: AsyncConnection, ids: Iterable[UUID]) -> dict[UUID, AccountState]:
-    """Lock the accounts (in id order) and return their states; unknown ids raise."""
-    wanted = sorted(set(ids))
+async def lock_some_accounts(
+    conn: AsyncConnection, ids: Iterable[UUID]
+) -> dict[UUID, AccountState]:
+    """Lock the accounts (in id order) and return the states of those that exist."""
     rows = (
         await conn.execute(
             select(*_ACCOUNT_STATE_COLUMNS)
-            .where(accounts.c.id.in_(wanted))
+            .where(accounts.c.id.in_(sorted(set(ids))))
             .order_by(accounts.c.id)
             .with_for_update()
         )
     ).all()
-    states = {row.id: _state(row) for row in rows}
+    return {row.id: _state(row) for row in rows}
+
+
+async def lock_accounts(conn: AsyncConnection, ids: Iterable[UUID]) -> dict[UUID, AccountState]:
+    """Lock the accounts (in id order) and return their states; unknown ids raise."""
+    wanted = sorted(set(ids))
+    states = await lock_some_accounts(conn, wanted)
     for account_id in wanted:
         if account_id not in states:
             raise AccountNotFound(account_id=str(account_id))
     return states
+
+
+async def bank_account(conn: AsyncConnection, purpose: BankPurpose, currency: str) -> UUID | None:
+    """The bank's own account for ``purpose`` in ``currency``, if it keeps one."""
+    found: UUID | None = (
+        await conn.execute(
+            select(accounts.c.id).where(
+                accounts.c.purpose == purpose.value, accounts.c.currency == currency
+            )
+        )
+    ).scalar_one_or_none()
+    return found
 
 
 async def read_account(conn: AsyncConnection, account_id: UUID) -> AccountState:

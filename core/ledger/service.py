@@ -6,7 +6,7 @@ transaction) doing the work of ``core.ledger.operations``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -30,7 +30,7 @@ from core.ledger.commands import (
     _Command,
 )
 from core.ledger.model import BankPurpose, EntryKind, HoldStatus, ensure_positive
-from core.ledger.runner import Command, Work, execute, no_check
+from core.ledger.runner import Command, Work, execute, no_check, no_locks
 from core.ledger.store import LedgerStore, open_store
 from core.ledger.views import BalanceView, EntryView, HoldView, StatementPage
 from core.money import Currency, UnknownCurrency
@@ -159,7 +159,12 @@ class LedgerService:
                 now=now,
             )
 
-        return await self._hold("place_hold", cmd, f"account:{cmd.account_id}", work, actor, check)
+        async def locks() -> tuple[UUID, ...]:
+            return (cmd.account_id, cmd.counterparty_account_id)
+
+        return await self._hold(
+            "place_hold", cmd, f"account:{cmd.account_id}", work, actor, check, locks
+        )
 
     async def post_hold(self, cmd: PostHold, actor: Actor) -> HoldView:
         """Capture a pending hold, fully or partly; whatever is not captured is released."""
@@ -237,8 +242,7 @@ class LedgerService:
             )
 
     async def bank_account(self, purpose: BankPurpose, currency: str) -> UUID:
-        async with open_store(self._db) as store:
-            return await self._bank_account(store, purpose, currency)
+        return await self._bank_account(purpose, currency)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -255,16 +259,20 @@ class LedgerService:
     ) -> EntryView:
         """A plain movement; ``None`` on one side means the bank's settlement account."""
 
-        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
-            async def settlement() -> UUID:
-                return await self._bank_account(store, BankPurpose.SETTLEMENT, cmd.currency)
+        async def accounts() -> tuple[UUID, UUID]:
+            if source is not None and destination is not None:
+                return source, destination
+            settlement = await self._bank_account(BankPurpose.SETTLEMENT, cmd.currency)
+            return source or settlement, destination or settlement
 
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
+            debit, credit = await accounts()
             return await ops.move(
                 store,
                 entry_id=entry_id,
                 kind=kind,
-                source=source if source is not None else await settlement(),
-                destination=destination if destination is not None else await settlement(),
+                source=debit,
+                destination=credit,
                 amount=cmd.amount,
                 currency=cmd.currency,
                 description=cmd.description,
@@ -281,6 +289,7 @@ class LedgerService:
             work,
             actor,
             lambda: _check_money(cmd.amount, cmd.currency, cmd.description),
+            accounts,
         )
 
     async def _entry(
@@ -291,6 +300,7 @@ class LedgerService:
         work: Work[EntryView],
         actor: Actor,
         check: Callable[[], None],
+        locks: Callable[[], Awaitable[tuple[UUID, ...]]] = no_locks,
     ) -> EntryView:
         spec = Command(
             name=name,
@@ -300,6 +310,7 @@ class LedgerService:
             replay=_replay_entry,
             describe=_entry_details,
             check=check,
+            locks=locks,
         )
         return await execute(self._db, self._clock, spec, actor)
 
@@ -311,6 +322,7 @@ class LedgerService:
         work: Work[HoldView],
         actor: Actor,
         check: Callable[[], None] = no_check,
+        locks: Callable[[], Awaitable[tuple[UUID, ...]]] = no_locks,
     ) -> HoldView:
         spec = Command(
             name=name,
@@ -320,16 +332,18 @@ class LedgerService:
             replay=_replay_hold,
             describe=_hold_details,
             check=check,
+            locks=locks,
             keep_response=HoldView.to_json,
         )
         return await execute(self._db, self._clock, spec, actor)
 
-    async def _bank_account(self, store: LedgerStore, purpose: BankPurpose, currency: str) -> UUID:
+    async def _bank_account(self, purpose: BankPurpose, currency: str) -> UUID:
         """The bank's own account for ``purpose``; cached, since they never change."""
         cached = self._bank_accounts.get((purpose, currency))
         if cached is not None:
             return cached
-        found = await store.bank_account(purpose, currency)
+        async with self._db.read() as conn:
+            found = await repo.bank_account(conn, purpose, currency)
         if found is None:
             raise UnknownCurrency(
                 "Teller does not keep money in this currency",

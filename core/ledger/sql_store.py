@@ -7,17 +7,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import events, idempotency
 from core.audit.chain import AuditRecord
 from core.audit.log import append
 from core.ledger import repository as repo
-from core.ledger.model import AccountState, BankPurpose, HoldStatus
+from core.ledger.model import AccountState, HoldStatus
 from core.ledger.store import NewEntry
 from core.ledger.views import EntryView, HoldView
-from core.persistence.tables import accounts
 
 
 class SqlStore:
@@ -25,6 +23,8 @@ class SqlStore:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        # Accounts this transaction has locked, as it last wrote them (see LedgerStore).
+        self._locked: dict[UUID, AccountState] = {}
 
     async def claim_key(
         self,
@@ -35,8 +35,9 @@ class SqlStore:
         fingerprint: str,
         resource_id: UUID,
         at: datetime,
+        lock: Sequence[UUID] = (),
     ) -> idempotency.Claim:
-        return await idempotency.claim(
+        claim = await idempotency.claim(
             self.conn,
             scope=scope,
             key=key,
@@ -45,18 +46,26 @@ class SqlStore:
             resource_id=resource_id,
             at=at,
         )
+        if claim.is_new and lock:
+            self._locked.update(await repo.lock_some_accounts(self.conn, lock))
+        return claim
 
     async def keep_response(self, *, scope: str, key: str, response: dict[str, Any]) -> None:
         await idempotency.store_response(self.conn, scope=scope, key=key, response=response)
 
     async def lock_accounts(self, ids: Iterable[UUID]) -> dict[UUID, AccountState]:
-        return await repo.lock_accounts(self.conn, ids)
+        wanted = sorted(set(ids))
+        if not all(account_id in self._locked for account_id in wanted):
+            self._locked.update(await repo.lock_accounts(self.conn, wanted))
+        return {account_id: self._locked[account_id] for account_id in wanted}
 
     async def write_states(self, states: Sequence[AccountState], at: datetime) -> None:
         await repo.write_states(self.conn, states, at)
+        self._locked.update((s.id, s) for s in states)
 
     async def write_entry(self, entry: NewEntry, at: datetime) -> EntryView:
         await repo.write_states(self.conn, entry.states, at)
+        self._locked.update((s.id, s) for s in entry.states)
         view = await repo.insert_entry(
             self.conn,
             entry_id=entry.entry_id,
@@ -99,16 +108,6 @@ class SqlStore:
             posted_amount=posted_amount,
             entry_id=entry_id,
         )
-
-    async def bank_account(self, purpose: BankPurpose, currency: str) -> UUID | None:
-        found: UUID | None = (
-            await self.conn.execute(
-                select(accounts.c.id).where(
-                    accounts.c.purpose == purpose.value, accounts.c.currency == currency
-                )
-            )
-        ).scalar_one_or_none()
-        return found
 
     async def record_event(
         self, type_: str, aggregate_id: object, payload: dict[str, Any], at: datetime

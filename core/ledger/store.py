@@ -2,8 +2,8 @@
 
 Commands are written once against :class:`LedgerStore`. Two implementations keep the same
 contract (and run the same test suites): ``SqlStore`` through SQLAlchemy, for every
-backend, and ``PgStore`` straight on asyncpg, PostgreSQL's hot path, which folds the
-writes of an entry into one statement (see docs/decisions).
+backend, and ``PgStore`` straight on asyncpg, PostgreSQL's hot path, which folds a
+command's statements into as few round trips as it can (see docs/decisions).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from uuid import UUID
 
 from core.audit.chain import AuditRecord
 from core.idempotency import Claim
-from core.ledger.model import AccountState, BankPurpose, EntryKind, HoldStatus, PostedLeg
+from core.ledger.model import AccountState, EntryKind, HoldStatus, PostedLeg
 from core.ledger.views import EntryView, HoldView
 from core.persistence.database import Database
 
@@ -49,8 +49,14 @@ class LedgerStore(Protocol):
         fingerprint: str,
         resource_id: UUID,
         at: datetime,
+        lock: Sequence[UUID] = (),
     ) -> Claim:
-        """Claim an idempotency key, or return what its first use produced."""
+        """Claim an idempotency key, or return what its first use produced.
+
+        A new claim also locks the accounts in ``lock`` (after the key, in id order), so
+        that the command's ``lock_accounts`` of them costs nothing more; ids not found are
+        left for ``lock_accounts`` to report.
+        """
         ...
 
     async def keep_response(self, *, scope: str, key: str, response: dict[str, Any]) -> None:
@@ -58,7 +64,10 @@ class LedgerStore(Protocol):
         ...
 
     async def lock_accounts(self, ids: Iterable[UUID]) -> dict[UUID, AccountState]:
-        """Lock the accounts in id order and return their states; unknown ids raise."""
+        """Lock the accounts in id order and return their states; unknown ids raise.
+
+        Accounts this transaction locked before come back as it last wrote them.
+        """
         ...
 
     async def write_states(self, states: Sequence[AccountState], at: datetime) -> None:
@@ -89,10 +98,6 @@ class LedgerStore(Protocol):
         entry_id: UUID | None = None,
     ) -> HoldView: ...
 
-    async def bank_account(self, purpose: BankPurpose, currency: str) -> UUID | None:
-        """The bank's own account for ``purpose`` in ``currency``."""
-        ...
-
     async def record_event(
         self, type_: str, aggregate_id: object, payload: dict[str, Any], at: datetime
     ) -> None: ...
@@ -109,7 +114,9 @@ async def open_store(db: Database) -> AsyncIterator[LedgerStore]:
         from core.ledger.pg_store import PgStore
 
         async with db.driver_transaction() as pg:
-            yield PgStore(pg)
+            store = PgStore(pg)
+            yield store
+            await store.flush()  # an entry's writes still pending go before COMMIT
         return
     from core.ledger.sql_store import SqlStore
 

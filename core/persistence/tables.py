@@ -23,6 +23,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from core.audit.chain import GENESIS_HASH
 from core.persistence.types import BigIntPK, UtcDateTime
 
 metadata = MetaData(
@@ -175,13 +176,15 @@ audit_log = Table(
 
 # One row per chain (id = chain number): its newest sequence number and hash. Updating it
 # serializes appends to that chain, which is what makes it a chain; removing the newest
-# records is caught because the head no longer matches the log.
+# records is caught because the head no longer matches the log. ``prev_hash`` is the hash
+# before the newest record: one UPDATE advances the head and hands back both hashes.
 audit_head = Table(
     "audit_head",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False, server_default=GENESIS_HASH),
 )
 
 api_clients = Table(

@@ -39,7 +39,6 @@ processes are spawned and the parent merges their counts and latency samples. Se
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -48,6 +47,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
+import uvloop
 from sqlalchemy.engine import URL
 
 from core.actors import SYSTEM
@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warmup=args.warmup,
         keep=args.keep,
     )
-    return asyncio.run(run_ledger_bench(options))
+    return uvloop.run(run_ledger_bench(options))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
+import uvloop
 from sqlalchemy.engine import URL
 
 from core.actors import SYSTEM
@@ -163,6 +164,8 @@ async def _warm_pool(db: Database, connections: int) -> None:
     async def touch() -> None:
         async with db.read() as conn:
             await conn.exec_driver_sql("SELECT 1")
+        async with db.driver_transaction() as driver:  # the ledger's hot path has its own
+            await driver.execute("SELECT 1")
 
     await asyncio.gather(*(touch() for _ in range(connections)))
 
@@ -213,7 +216,7 @@ async def _child(job: Job, start: Any, results: Any) -> WorkloadResult:
 def _child_main(job: Job, start: Any, results: Any) -> None:
     """Entry point of a worker process: one event loop, one Database, its share of clients."""
     try:
-        results.put(("ok", asyncio.run(_child(job, start, results))))
+        results.put(("ok", uvloop.run(_child(job, start, results))))
     except BaseException:
         results.put(("error", traceback.format_exc()))
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select, text
 
+from core.audit.chain import GENESIS_HASH, AuditRecord, link_hash
 from core.bank import Bank
-from core.persistence.tables import metadata
+from core.persistence.database import Database
+from core.persistence.migrate import alembic_config, upgrade
+from core.persistence.tables import audit_head, metadata
 
 
 async def test_migrated_schema_matches_the_tables(bank: Bank) -> None:
@@ -16,3 +22,40 @@ async def test_migrated_schema_matches_the_tables(bank: Bank) -> None:
 
     async with bank.db.read() as conn:
         assert await conn.run_sync(diff) == []
+
+
+async def test_upgrading_gives_each_audit_head_the_hash_before_its_newest_record(
+    database: Database,
+) -> None:
+    from alembic import command
+
+    def downgrade(sync_conn: object) -> None:
+        config = alembic_config(database.url)
+        config.attributes["connection"] = sync_conn
+        command.downgrade(config, "0001")
+
+    async with database.engine.begin() as conn:
+        await conn.run_sync(downgrade)
+        prev = GENESIS_HASH
+        for seq in (1, 2):  # two records on chain 7, as the first schema wrote them
+            record = AuditRecord(datetime(2026, 1, seq, tzinfo=UTC), "a", "act", "t", "ok", {})
+            digest = link_hash(prev, record, seq)
+            await conn.execute(
+                text(
+                    "INSERT INTO audit_log (chain, seq, at, actor, action, target, outcome,"
+                    " details, prev_hash, hash) VALUES (7, :seq, :at, 'a', 'act', 't', 'ok',"
+                    " '{}', :prev, :hash)"
+                ),
+                {"seq": seq, "at": record.at, "prev": prev, "hash": digest},
+            )
+            await conn.execute(
+                text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 7"),
+                {"seq": seq, "hash": digest},
+            )
+            prev_of_newest, prev = prev, digest
+    await upgrade(database)
+    async with database.read() as conn:
+        rows = (await conn.execute(select(audit_head.c.id, audit_head.c.prev_hash))).all()
+    heads = {row.id: row.prev_hash for row in rows}
+    assert heads[7] == prev_of_newest
+    assert heads[8] == GENESIS_HASH
