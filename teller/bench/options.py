@@ -18,13 +18,13 @@ SCRATCH_SUFFIX = "_bench"
 PG_MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names, which could alias the real one
 
 DEFAULT_PROCESSES = 2
-"""Two processes: the client's CPU is half of the work, and this machine has two cores.
+"""Two processes: the client's CPU is a third of the work, and this machine has two cores.
 
-With the ledger's PostgreSQL store a transfer costs about 0.8 ms of client CPU in five
-round trips, and the audit log no longer serializes transfers on one row, so a second
-process overlaps client work with the server's. Back to back, 10 s, 8 clients: 747 tps with
-one process, 899 with two; 16 clients with two: 802 tps against pgbench's 1,694. (Before
-the store, when one audit row serialized everything, a second process bought nothing.)
+A transfer costs about 0.4 ms of client CPU (four round trips, most of it in socket
+writes) against about 0.7 ms on the server, so a second process keeps both cores busy
+while the first waits. Back to back, 10 s, 8 clients (core at ab41f36): ratio 0.53 and
+0.51 with one process, 0.61 and 0.51 with two; the figures overlap within this machine's
+noise, and two never lost by more than it, so two stay the default.
 """
 
 # How long the parent waits for a worker process to start up (imports, pool) or report.
