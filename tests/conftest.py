@@ -23,7 +23,7 @@ from core.bank import Bank
 from core.crypto import Keyring
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
-from core.persistence.tables import metadata
+from core.persistence.schema import metadata
 from tests.fakes import MutableClock
 from tests.services import POSTGRES_URL, require_postgres
 

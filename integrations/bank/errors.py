@@ -131,6 +131,26 @@ _CLASSES: dict[str, type[BankError]] = {
 }
 
 
-def from_code(code: str, message: str, data: Mapping[str, object] | None = None) -> BankError:
-    """The error for a core error ``code``: a typed subclass, or plain ``BankError``."""
-    return _CLASSES.get(code, BankError)(code, message, data)
+# Codes not listed above take their class from the HTTP status the core gives them, which
+# both paths know: ``CoreError.http_status`` in-process, the response's status over HTTP.
+_BY_STATUS: dict[int, type[BankError]] = {
+    400: InvalidRequest,
+    404: NotFound,
+    409: Conflict,
+    422: InvalidRequest,
+    401: AccessDenied,
+    403: AccessDenied,
+}
+
+
+def from_code(
+    code: str,
+    message: str,
+    data: Mapping[str, object] | None = None,
+    *,
+    status: int | None = None,
+) -> BankError:
+    """The error for a core error ``code``: its typed subclass; for a code not listed, the
+    class of its HTTP ``status``; failing both, plain ``BankError``."""
+    cls = _CLASSES.get(code) or _BY_STATUS.get(status or 0, BankError)
+    return cls(code, message, data)

@@ -350,7 +350,7 @@ def _refusal(
             UNAVAILABLE, f"the bank answered {status}", data, retry_after=retry_after
         )
     code, title, data = problem
-    return from_code(code, title, data)
+    return from_code(code, title, data, status=status)
 
 
 def _problem(response: httpx.Response) -> tuple[str, str, dict[str, object]] | None:

@@ -60,7 +60,9 @@ def _translated() -> Iterator[None]:
     try:
         yield
     except CoreError as exc:
-        raise from_code(exc.code, exc.message, _jsonable(exc.data)) from exc
+        raise from_code(
+            exc.code, exc.message, _jsonable(exc.data), status=exc.http_status
+        ) from exc
     except (OperationalError, InterfaceError, OSError) as exc:
         # What HttpBank sees as a 500 from the server: the transaction rolled back, so the
         # same call with the same idempotency key may be tried again.

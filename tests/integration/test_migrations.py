@@ -12,7 +12,8 @@ from core.audit.chain import GENESIS_HASH, AuditRecord, link_hash
 from core.bank import Bank
 from core.persistence.database import Database
 from core.persistence.migrate import alembic_config, upgrade
-from core.persistence.tables import audit_head, metadata
+from core.persistence.schema import metadata
+from core.persistence.tables import audit_head
 
 
 async def test_migrated_schema_matches_the_tables(bank: Bank) -> None:

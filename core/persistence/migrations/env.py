@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from core.persistence.database import Database
-from core.persistence.tables import metadata
+from core.persistence.schema import metadata
 
 config = context.config
 
