@@ -11,6 +11,7 @@ from core.audit.verify import AuditReport, verify_chain
 from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
+from core.jobs import JobQueue, Jobs, MemoryQueue
 from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
@@ -26,6 +27,7 @@ class Bank:
     customers: CustomerService
     accounts: AccountService
     ledger: LedgerService
+    queue: JobQueue  # where services defer background work (see core.jobs)
 
     @classmethod
     def build(
@@ -36,6 +38,7 @@ class Bank:
         *,
         clock: Clock | None = None,
         identity: BankIdentity | None = None,
+        queue: JobQueue | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
         return cls(
@@ -44,7 +47,12 @@ class Bank:
             customers=CustomerService(db, clock, keyring),
             accounts=AccountService(db, clock, currencies, identity),
             ledger=LedgerService(db, clock),
+            queue=queue or MemoryQueue(clock.now),
         )
+
+    def jobs(self) -> Jobs:
+        """Every background job, periodic job and event subscriber of the bank's parts."""
+        return Jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""

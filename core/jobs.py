@@ -114,3 +114,63 @@ class JobQueue(Protocol):
         nothing (so a sweep may defer freely). ``delay`` postpones the first run.
         """
         ...
+
+
+@dataclass
+class QueuedJob:
+    task: str
+    payload: Mapping[str, Any]
+    key: str | None
+    due: datetime
+    failures: int = 0
+    last_error: str | None = None
+
+
+class MemoryQueue:
+    """A :class:`JobQueue` held in memory and run on demand by :meth:`run_due`.
+
+    For tests and tools that want deferred work to happen at a moment they choose; it
+    keeps nothing across restarts, so ``teller`` never uses it to serve.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self.queued: list[QueuedJob] = []
+        self.dead: list[QueuedJob] = []  # jobs that failed every attempt
+
+    async def defer(
+        self,
+        task: str,
+        payload: Mapping[str, Any],
+        *,
+        key: str | None = None,
+        delay: timedelta | None = None,
+    ) -> None:
+        if key is not None and any(job.key == key for job in self.queued):
+            return
+        due = self._now() + (delay or timedelta())
+        self.queued.append(QueuedJob(task, dict(payload), key, due))
+
+    async def run_due(self, jobs: Jobs) -> int:
+        """Run every queued job that is due now (including ones they defer that are due
+        at once); a failure is retried later per the task's back-off. Returns the runs."""
+        tasks = {task.name: task for task in jobs.tasks}
+        runs = 0
+        while due := [job for job in self.queued if job.due <= self._now()]:
+            for job in due:
+                self.queued.remove(job)
+                task = tasks[job.task]
+                runs += 1
+                try:
+                    await task.handler(job.payload)
+                except Exception as exc:  # retried with back-off, like the real queues
+                    job.failures += 1
+                    job.last_error = type(exc).__name__
+                    if job.failures >= task.backoff.attempts:
+                        self.dead.append(job)
+                    else:
+                        job.due = self._now() + task.backoff.delay(job.failures)
+                        self.queued.append(job)
+            if all(job.due > self._now() for job in self.queued):
+                break
+        return runs

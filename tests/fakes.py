@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from core.bank import Bank
+from core.jobs import MemoryQueue
+
 
 class MutableClock:
     """A clock that stands still until a test moves it."""
@@ -16,3 +19,9 @@ class MutableClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+async def run_jobs(bank: Bank) -> int:
+    """Run every background job of ``bank`` that is due (its queue must be a MemoryQueue)."""
+    assert isinstance(bank.queue, MemoryQueue)
+    return await bank.queue.run_due(bank.jobs())
