@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from core.ledger.model import EntryKind
+
 DEFAULT_HOLD_TTL = timedelta(days=7)
 
 
@@ -78,3 +80,40 @@ class PostHold(_Command):
 @dataclass(frozen=True, slots=True)
 class VoidHold(_Command):
     hold_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One posting of a :class:`PostEntry`: signed minor units, + credit, - debit."""
+
+    account_id: UUID
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "currency", self.currency.upper())
+
+
+@dataclass(frozen=True, slots=True)
+class PostEntry(_Command):
+    """A journal entry of any balanced legs: an operation with its fee, an exchange
+    through the FX position accounts, a cashback or reward payment.
+
+    ``capture_hold`` names a pending hold the entry settles: the hold is released and
+    marked posted, for what the entry debits from its account, in the same transaction.
+    """
+
+    kind: EntryKind
+    legs: tuple[Leg, ...]
+    description: str
+    event_type: str = "entry.posted"
+    capture_hold: UUID | None = None
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "legs": [[str(leg.account_id), leg.amount, leg.currency] for leg in self.legs],
+            "description": self.description,
+            "event_type": self.event_type,
+            "capture_hold": None if self.capture_hold is None else str(self.capture_hold),
+        }

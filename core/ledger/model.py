@@ -61,6 +61,15 @@ class EntryKind(StrEnum):
     TRANSFER = "transfer"
     REVERSAL = "reversal"
     HOLD_POST = "hold_post"
+    # Products' entries (multi-leg: an operation and its fee are one entry).
+    PAYMENT = "payment"  # a bill paid to a biller
+    EXCHANGE = "exchange"  # two currencies through the FX position accounts
+    CARD_PURCHASE = "card_purchase"  # a cleared card authorization
+    TOPUP = "topup"  # money in from a card of another bank
+    PAYOUT = "payout"  # money out to a card of another bank
+    FEE = "fee"
+    CASHBACK = "cashback"
+    REWARD = "reward"  # referral and partner programs
 
 
 @dataclass(frozen=True, slots=True)

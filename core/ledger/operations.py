@@ -8,10 +8,12 @@ transaction (see ``core.ledger.runner``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from core.errors import ValidationFailed
 from core.ledger.errors import AlreadyReversed, HoldAmountExceeded
 from core.ledger.model import (
     EntryKind,
@@ -102,6 +104,74 @@ async def reverse(
         ),
         now,
     )
+
+
+async def post_entry(
+    store: LedgerStore,
+    *,
+    entry_id: UUID,
+    kind: EntryKind,
+    legs: Sequence[PostingDraft],
+    description: str,
+    actor: str,
+    now: datetime,
+    event: str,
+    capture_hold: UUID | None = None,
+) -> EntryView:
+    """Write an entry of balanced ``legs``, settling ``capture_hold`` if given.
+
+    Every account must be usable and every debit within its account's limits. A captured
+    hold is released whole first; what the entry debits from the hold's account is the
+    captured amount (at most the held one), recorded on the hold.
+    """
+    hold = None
+    if capture_hold is not None:
+        hold = await store.find_hold(capture_hold, lock=True)  # holds before accounts
+        hold_state(hold).ensure_pending(now)
+    touched = {leg.account_id for leg in legs} | ({hold.account_id} if hold else set())
+    states = await store.lock_accounts(touched)
+    for state in states.values():
+        state.ensure_usable()
+    captured = 0
+    if hold is not None:
+        captured = -sum(leg.amount for leg in legs if leg.account_id == hold.account_id)
+        if captured <= 0:
+            raise ValidationFailed(
+                "an entry that captures a hold must debit the hold's account", field="legs"
+            )
+        if captured > hold.amount:
+            raise HoldAmountExceeded(hold_id=str(hold.id), held=hold.amount, requested=captured)
+        states[hold.account_id] = states[hold.account_id].with_held(-hold.amount)
+    new_states, posted = apply_postings(states, legs)
+    view = await store.write_entry(
+        NewEntry(
+            entry_id=entry_id,
+            kind=kind,
+            description=description,
+            actor=actor,
+            legs=posted,
+            states=list(new_states.values()),
+            event_type=event,
+            event_payload={
+                "entry_id": str(entry_id),
+                "kind": kind.value,
+                "legs": [
+                    {
+                        "account_id": str(leg.account_id),
+                        "amount": leg.amount,
+                        "currency": leg.currency,
+                    }
+                    for leg in posted
+                ],
+            },
+        ),
+        now,
+    )
+    if hold is not None:
+        await store.finish_hold(
+            hold.id, status=HoldStatus.POSTED, at=now, posted_amount=captured, entry_id=entry_id
+        )
+    return view
 
 
 async def place_hold(

@@ -6,6 +6,7 @@ transaction) doing the work of ``core.ledger.operations``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from core.ledger import statements
 from core.ledger.commands import (
     Deposit,
     PlaceHold,
+    PostEntry,
     PostHold,
     Reverse,
     Transfer,
@@ -29,7 +31,7 @@ from core.ledger.commands import (
     Withdraw,
     _Command,
 )
-from core.ledger.model import BankPurpose, EntryKind, HoldStatus, ensure_positive
+from core.ledger.model import BankPurpose, EntryKind, HoldStatus, PostingDraft, ensure_positive
 from core.ledger.runner import Command, Work, execute, no_check, no_locks
 from core.ledger.store import LedgerStore, open_store
 from core.ledger.views import BalanceView, EntryView, HoldView, StatementPage
@@ -38,6 +40,8 @@ from core.persistence.database import Database
 
 MAX_DESCRIPTION = 200
 MAX_HOLD_TTL = timedelta(days=31)
+MAX_LEGS = 20
+_EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 
 def _check_text(value: str, field: str) -> None:
@@ -45,6 +49,11 @@ def _check_text(value: str, field: str) -> None:
         raise ValidationFailed(
             f"{field} must be 1 to {MAX_DESCRIPTION} printable characters", field=field
         )
+
+
+def _check_event_type(value: str) -> None:
+    if len(value) > 60 or not _EVENT_TYPE.fullmatch(value):
+        raise ValidationFailed("an event type is dotted lower-case words", field="event_type")
 
 
 def _check_money(amount: int, currency: str, description: str) -> None:
@@ -137,6 +146,36 @@ class LedgerService:
             actor,
             lambda: _check_text(cmd.reason, "reason"),
         )
+
+    async def post_entry(self, cmd: PostEntry, actor: Actor) -> EntryView:
+        """Post a multi-leg entry (see :class:`~core.ledger.commands.PostEntry`)."""
+
+        def check() -> None:
+            if not 2 <= len(cmd.legs) <= MAX_LEGS:
+                raise ValidationFailed(f"an entry has 2 to {MAX_LEGS} legs", field="legs")
+            for leg in cmd.legs:
+                Currency.of(leg.currency)
+                if isinstance(leg.amount, bool) or not isinstance(leg.amount, int):
+                    raise ValidationFailed("leg amounts are integer minor units", field="legs")
+            _check_text(cmd.description, "description")
+            _check_event_type(cmd.event_type)
+
+        async def work(store: LedgerStore, entry_id: UUID, now: datetime) -> EntryView:
+            return await ops.post_entry(
+                store,
+                entry_id=entry_id,
+                kind=cmd.kind,
+                legs=[PostingDraft(leg.account_id, leg.amount, leg.currency) for leg in cmd.legs],
+                description=cmd.description,
+                actor=str(actor),
+                now=now,
+                event=cmd.event_type,
+                capture_hold=cmd.capture_hold,
+            )
+
+        debits = [leg.account_id for leg in cmd.legs if leg.amount < 0]
+        target = f"account:{debits[0]}" if debits else "ledger"
+        return await self._entry("post_entry", cmd, target, work, actor, check)
 
     async def place_hold(self, cmd: PlaceHold, actor: Actor) -> HoldView:
         """Reserve money on an account for a later capture to ``counterparty_account_id``."""
