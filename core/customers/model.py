@@ -22,6 +22,21 @@ class KycStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class KycLevel(StrEnum):
+    """How much the bank knows of a customer: drives limits and what they may open.
+
+    ``NONE`` until identity documents are verified; ``FULL`` after. (A phone confirmed at
+    onboarding does not raise the level: it proves a number, not a person.)
+    """
+
+    NONE = "none"
+    FULL = "full"
+
+
+def kyc_level(status: KycStatus) -> KycLevel:
+    return KycLevel.FULL if status is KycStatus.VERIFIED else KycLevel.NONE
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerView:
     id: UUID
@@ -31,6 +46,10 @@ class CustomerView:
     language: str
     kyc_status: KycStatus
     created_at: datetime
+
+    @property
+    def kyc_level(self) -> KycLevel:
+        return kyc_level(self.kyc_status)
 
 
 def normalize_phone(raw: str) -> str:
