@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from core.api.app import create_api
 from teller import health
 from teller.correlation import CorrelationIdMiddleware
-from teller.jobs import expire_holds_forever
+from teller.jobs import background_jobs
 from teller.logs import configure_logging
 from teller.settings import Settings
 from teller.wiring import Container, build
@@ -36,13 +36,7 @@ def create_app(
         stop = asyncio.Event()
         jobs = []
         if run_jobs and settings.run_jobs:
-            jobs.append(
-                asyncio.create_task(
-                    expire_holds_forever(
-                        container.bank, settings.hold_expiry_interval_seconds, stop
-                    )
-                )
-            )
+            jobs = background_jobs(container.bank, settings.hold_expiry_interval_seconds, stop)
         log.info("teller is ready", database=container.db.backend, env=settings.env.value)
         try:
             yield

@@ -63,8 +63,8 @@ def serve(host: str | None, port: int | None) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the background jobs (hold expiry) without serving HTTP."""
-    from teller.jobs import expire_holds_forever
+    """Run the background jobs (hold expiry, the job queue) without serving HTTP."""
+    from teller.jobs import background_jobs
     from teller.wiring import build
 
     async def run(settings: Settings) -> None:
@@ -75,7 +75,9 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await expire_holds_forever(container.bank, settings.hold_expiry_interval_seconds, stop)
+            await asyncio.gather(
+                *background_jobs(container.bank, settings.hold_expiry_interval_seconds, stop)
+            )
         finally:
             await container.close()
 

@@ -9,6 +9,7 @@ from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
 from core.clock import SystemClock
+from core.jobqueue.queue import SqlJobQueue
 from core.persistence.database import Database
 from teller.keys import load_keyring
 from teller.settings import Settings, check_production
@@ -38,6 +39,7 @@ def build(settings: Settings) -> Container:
         settings.currency_list,
         clock=clock,
         identity=BankIdentity(settings.iban_country, settings.bank_code),
+        queue=SqlJobQueue(db, clock),
     )
     api_keys = ApiKeys(db, clock)
     oidc = None

@@ -155,6 +155,8 @@ events = Table(
     Column("published_at", UtcDateTime),
 )
 Index("ix_events_unpublished", events.c.published_at, events.c.id)
+# Subscribers scan the outbox by event type from their position (core.jobqueue).
+Index("ix_events_type_id", events.c.type, events.c.id)
 
 audit_log = Table(
     "audit_log",
