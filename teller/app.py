@@ -31,12 +31,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await container.bank.prepare()
+        await container.start()
         app.state.redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
         stop = asyncio.Event()
         jobs = []
         if run_jobs and settings.run_jobs:
-            jobs = background_jobs(container.bank, settings.hold_expiry_interval_seconds, stop)
+            jobs = background_jobs(container, settings.hold_expiry_interval_seconds, stop)
         log.info("teller is ready", database=container.db.backend, env=settings.env.value)
         try:
             yield

@@ -69,14 +69,14 @@ def worker() -> None:
 
     async def run(settings: Settings) -> None:
         container = build(settings)
-        await container.bank.prepare()
+        await container.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
             await asyncio.gather(
-                *background_jobs(container.bank, settings.hold_expiry_interval_seconds, stop)
+                *background_jobs(container, settings.hold_expiry_interval_seconds, stop)
             )
         finally:
             await container.close()

@@ -8,12 +8,15 @@ durable queue in the bank's database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+import procrastinate
 import structlog
 
 from core.actors import SYSTEM
 from core.bank import Bank
 from core.jobqueue.runner import JobRunner
+from teller.wiring import Container
 
 log = structlog.get_logger(__name__)
 
@@ -35,11 +38,23 @@ async def expire_holds_forever(bank: Bank, interval: float, stop: asyncio.Event)
 
 
 def background_jobs(
-    bank: Bank, hold_expiry_interval: float, stop: asyncio.Event
+    container: Container, hold_expiry_interval: float, stop: asyncio.Event
 ) -> list[asyncio.Task[None]]:
     """Start the background loops until ``stop``; the caller awaits the returned tasks."""
-    runner = JobRunner(bank.db, bank.clock, bank.jobs())
-    return [
-        asyncio.create_task(expire_holds_forever(bank, hold_expiry_interval, stop)),
-        asyncio.create_task(runner.run_forever(stop)),
-    ]
+    bank = container.bank
+    loops = [asyncio.create_task(expire_holds_forever(bank, hold_expiry_interval, stop))]
+    if container.procrastinate is not None:
+        loops.append(asyncio.create_task(_procrastinate_worker(container.procrastinate, stop)))
+    else:
+        runner = JobRunner(bank.db, bank.clock, bank.jobs())
+        loops.append(asyncio.create_task(runner.run_forever(stop)))
+    return loops
+
+
+async def _procrastinate_worker(app: procrastinate.App, stop: asyncio.Event) -> None:
+    """A procrastinate worker until ``stop`` (then it finishes its running jobs)."""
+    worker = asyncio.create_task(app.run_worker_async(install_signal_handlers=False))
+    await stop.wait()
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     hold_expiry_interval_seconds: float = 30.0
     # Background jobs inside `teller serve`; turn off where `teller worker` runs them.
     run_jobs: bool = True
+    # Where background jobs run: the bank's own tables ("builtin", any database) or
+    # procrastinate on PostgreSQL ("procrastinate", for several workers at scale).
+    job_queue: Literal["builtin", "procrastinate"] = "builtin"
 
     # Service authentication with an OpenID Connect provider (Keycloak): when the issuer
     # is set, bearer tokens are verified against its JWKS; API keys keep working.

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import procrastinate
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
 from core.accounts.service import BankIdentity
 from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
 from core.clock import SystemClock
 from core.jobqueue.queue import SqlJobQueue
+from core.jobs import JobQueue
 from core.persistence.database import Database
+from integrations.procrastinate import ProcrastinateQueue, open_app, register
 from teller.keys import load_keyring
-from teller.settings import Settings, check_production
+from teller.settings import ConfigurationError, Settings, check_production
 
 
 @dataclass
@@ -22,8 +28,18 @@ class Container:
     bank: Bank
     api_keys: ApiKeys
     authenticator: Authenticator
+    procrastinate: procrastinate.App | None = None  # the job queue, when configured
+
+    async def start(self) -> None:
+        """Bring the schema up to date and connect what needs connecting."""
+        await self.bank.prepare()
+        if self.procrastinate is not None:
+            await self.procrastinate.open_async()
+            await ensure_procrastinate_schema(self.db, self.procrastinate)
 
     async def close(self) -> None:
+        if self.procrastinate is not None:
+            await self.procrastinate.close_async()
         await self.db.dispose()
 
 
@@ -33,16 +49,36 @@ def build(settings: Settings) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     clock = SystemClock()
     db = Database(settings.resolved_database_url, pool_size=settings.database_pool_size)
+    app: procrastinate.App | None = None
+    queue: JobQueue = SqlJobQueue(db, clock)
+    if settings.job_queue == "procrastinate":
+        if not db.is_postgres:
+            raise ConfigurationError("TELLER_JOB_QUEUE=procrastinate needs a PostgreSQL database")
+        libpq = make_url(settings.resolved_database_url).set(drivername="postgresql")
+        app = open_app(libpq.render_as_string(hide_password=False))
+        queue = ProcrastinateQueue(app)
     bank = Bank.build(
         db,
         load_keyring(settings),
         settings.currency_list,
         clock=clock,
         identity=BankIdentity(settings.iban_country, settings.bank_code),
-        queue=SqlJobQueue(db, clock),
+        queue=queue,
     )
+    if app is not None:
+        register(app, bank.jobs(), db, clock)
     api_keys = ApiKeys(db, clock)
     oidc = None
     if settings.oidc_issuer and settings.jwks_url:
         oidc = OidcVerifier(settings.oidc_issuer, settings.oidc_audience, settings.jwks_url)
-    return Container(settings, db, bank, api_keys, Authenticator(api_keys, oidc))
+    return Container(settings, db, bank, api_keys, Authenticator(api_keys, oidc), app)
+
+
+async def ensure_procrastinate_schema(db: Database, app: procrastinate.App) -> None:
+    """Apply procrastinate's schema to a database that does not have it yet."""
+    async with db.read() as conn:
+        present = (
+            await conn.execute(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL"))
+        ).scalar()
+    if not present:
+        await app.schema_manager.apply_schema_async()
