@@ -143,8 +143,18 @@ def clock() -> MutableClock:
 
 
 @pytest.fixture
-async def bank(database: Database, keyring: Keyring, clock: MutableClock) -> Bank:
-    """The core over a fresh database, with the bank's own accounts in place."""
+async def bank(
+    database: Database, keyring: Keyring, clock: MutableClock, request: pytest.FixtureRequest
+) -> AsyncIterator[Bank]:
+    """The core over a fresh database, with the bank's own accounts in place.
+
+    After the test, ``teller ledger verify`` and ``teller audit verify`` must still pass
+    (tests that tamper with the tables on purpose are marked ``tampers``).
+    """
     built = Bank.build(database, keyring, CURRENCIES, clock=clock)
     await built.accounts.ensure_bank_accounts(SYSTEM)
-    return built
+    yield built
+    if request.node.get_closest_marker("tampers") is None:
+        ledger, audit = await built.verify_ledger(), await built.verify_audit()
+        assert ledger.ok, f"the ledger no longer verifies: {ledger.problems}"
+        assert audit.ok, f"the audit log no longer verifies: {audit.problems}"
