@@ -11,10 +11,11 @@ import structlog
 from fastapi import FastAPI
 
 from core.api.app import create_api
-from teller import health
+from teller import health, metrics
 from teller.correlation import CorrelationIdMiddleware
 from teller.jobs import background_jobs
 from teller.logs import configure_logging
+from teller.metrics import Metrics, MetricsMiddleware
 from teller.settings import Settings
 from teller.wiring import Container, build
 
@@ -57,12 +58,15 @@ def create_app(
     )
     app.state.container = container
     app.state.redis = None
+    app.state.metrics = Metrics()
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.mount(
         "/api/v1",
         create_api(
             container.bank, container.authenticator, max_body_bytes=settings.max_body_bytes
         ),
     )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(CorrelationIdMiddleware)
     return app

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Where background jobs run: the bank's own tables ("builtin", any database) or
     # procrastinate on PostgreSQL ("procrastinate", for several workers at scale).
     job_queue: Literal["builtin", "procrastinate"] = "builtin"
+    # When set, /metrics answers only requests bearing this token.
+    metrics_token: SecretStr | None = None
 
     # Service authentication with an OpenID Connect provider (Keycloak): when the issuer
     # is set, bearer tokens are verified against its JWKS; API keys keep working.
