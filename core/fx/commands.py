@@ -7,7 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from core.fx.errors import SameCurrency
 from core.fx.model import Side
+from core.money import CurrencyMismatch
+
+
+def _safe_code(code: str) -> str | None:
+    """Echo a code back only when it looks like one (never raw input, see core.errors)."""
+    return code if len(code) == 3 and code.isascii() and code.isalpha() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,21 @@ class RequestQuote:
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, value.upper())
+
+    @classmethod
+    def for_amount(cls, sell: str, buy: str, amount: int, currency: str) -> RequestQuote:
+        """The request for ``amount`` of ``currency``: the sell side if it is the currency
+        sold, the buy side if it is the one bought (``SAME_CURRENCY``, ``CURRENCY_MISMATCH``
+        otherwise)."""
+        sell, buy, currency = sell.upper(), buy.upper(), currency.upper()
+        if sell == buy:
+            raise SameCurrency(currency=_safe_code(sell))
+        if currency not in (sell, buy):
+            raise CurrencyMismatch(
+                "the amount is in neither currency of the exchange",
+                currency=_safe_code(currency),
+            )
+        return cls(sell, buy, amount, Side.SELL if currency == sell else Side.BUY)
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,7 +209,10 @@ class Spreads:
             if not item:
                 continue
             pair, sep, bps = item.partition("=")
-            codes = [Currency.of(code.strip()).code for code in pair.split("/")]
+            try:
+                codes = [Currency.of(code.strip()).code for code in pair.split("/")]
+            except UnknownCurrency as exc:
+                raise ValueError(f"{item!r} names a currency Teller does not know") from exc
             if not sep or len(codes) != 2 or not bps.strip().isdigit():
                 raise ValueError(f"a pair spread looks like EUR/CZK=30, not {item!r}")
             pairs[frozenset(codes)] = int(bps)
