@@ -246,7 +246,8 @@ async def test_an_exchange_the_ledger_refuses_after_taking_the_quote_frees_it(
     quote = await rated.fx.quote(RequestQuote("EUR", "CZK", 100_00), CUSTOMER)
     cmd = Exchange("race", quote.id, eur.id, czk.id)
     taken = await rated.fx._exchanger._take_quote(cmd, CUSTOMER)  # step 1, then a crash
-    assert taken is not None and taken.status is ExchangeStatus.PENDING
+    assert taken is not None
+    assert taken.status is ExchangeStatus.PENDING
     await rated.ledger.withdraw(Withdraw("spent", eur.id, 50_00, "EUR"), SYSTEM)
     with pytest.raises(InsufficientFunds):
         await rated.fx.exchange(cmd, CUSTOMER)  # the retry resumes, and the ledger refuses
