@@ -83,7 +83,8 @@ async def _customer_of(conn: AsyncConnection, cmd: Exchange, quote: QuoteView) -
     # Checked again by the ledger under the account's lock; here so that the common
     # refusal happens before the quote is taken.
     _state(sell).ensure_can_spend(quote.sell_amount)
-    return UUID(str(sell.customer_id))
+    customer: UUID = sell.customer_id
+    return customer
 
 
 class Exchanger:

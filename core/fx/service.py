@@ -33,6 +33,7 @@ from core.fx.model import (
     price,
     to_decimal,
 )
+from core.fx.overrides import check_aware, check_reason, new_override
 from core.fx.views import (
     ExchangeRateView,
     ExchangeView,
@@ -49,20 +50,9 @@ from core.ports import RatesSnapshot, RatesSource
 
 log = logging.getLogger(__name__)
 _SOURCE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,19}")
-MAX_OVERRIDE_WINDOW = timedelta(days=92)
 # A source's clock may run a little ahead of ours; a date further ahead is a broken feed
 # (and rates dated in the future would never go stale).
 _FUTURE_TOLERANCE = timedelta(hours=12)
-
-
-def _aware(value: datetime, field: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationFailed("times need a time zone", field=field)
-
-
-def _check_reason(reason: str) -> None:
-    if not reason.strip() or len(reason) > 200 or not reason.isprintable():
-        raise ValidationFailed("a reason of 1 to 200 printable characters", field="reason")
 
 
 class FxService:
@@ -108,7 +98,7 @@ class FxService:
         try:
             if not _SOURCE_NAME.fullmatch(snapshot.source):
                 raise RatesSourceFailed("a source names itself in a short lower-case word")
-            _aware(snapshot.as_of, "as_of")
+            check_aware(snapshot.as_of, "as_of")
             if snapshot.as_of > now + _FUTURE_TOLERANCE:
                 raise RatesSourceFailed(
                     "the rates are dated in the future", as_of=str(snapshot.as_of)
@@ -248,31 +238,13 @@ class FxService:
         override_id = uuid4()
         target = f"fx_override:{override_id}"
         try:
-            base, quote = check_pair(cmd.base_currency, cmd.quote_currency, self._currencies)
-            check_rate(cmd.rate)
-            _aware(cmd.valid_from, "valid_from")
-            _aware(cmd.valid_until, "valid_until")
-            if not cmd.valid_from < cmd.valid_until or cmd.valid_until <= now:
-                raise ValidationFailed("the window must end after it starts, in the future")
-            if cmd.valid_until - cmd.valid_from > MAX_OVERRIDE_WINDOW:
-                raise ValidationFailed("an override lasts at most 92 days", field="valid_until")
-            _check_reason(cmd.reason)
-            view = OverrideView(
-                id=override_id,
-                base_currency=base.code,
-                quote_currency=quote.code,
-                rate=cmd.rate,
-                valid_from=cmd.valid_from,
-                valid_until=cmd.valid_until,
-                reason=cmd.reason,
-                created_by=str(actor),
-                created_at=now,
-                cancelled_at=None,
+            view = new_override(
+                cmd, override_id=override_id, currencies=self._currencies, by=str(actor), now=now
             )
             async with self._db.transaction() as conn:
                 await rates.insert_override(conn, view)
                 details = {
-                    "pair": f"{base.code}/{quote.code}",
+                    "pair": f"{view.base_currency}/{view.quote_currency}",
                     "rate": str(cmd.rate),
                     "valid_from": cmd.valid_from.isoformat(),
                     "valid_until": cmd.valid_until.isoformat(),
@@ -291,7 +263,7 @@ class FxService:
         now = self._clock.now()
         target = f"fx_override:{override_id}"
         try:
-            _check_reason(reason)
+            check_reason(reason)
             async with self._db.transaction() as conn:
                 found = await rates.find_override(conn, override_id, lock=True)
                 if found.cancelled_at is not None or found.valid_until <= now:
