@@ -3,6 +3,7 @@ the FX position accounts, idempotency, refusals that change nothing, recovery.""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from core.accounts.service import AccountView
 from core.actors import SYSTEM, Actor, ActorKind
 from core.bank import Bank
+from core.crypto import Keyring
 from core.customers.service import NewCustomer
 from core.errors import CoreError
 from core.fx.commands import Exchange, RequestQuote
@@ -24,14 +26,16 @@ from core.fx.errors import (
     QuoteNotFound,
     SameCurrency,
 )
-from core.fx.model import QuoteStatus, Side
+from core.fx.model import FxConfig, QuoteStatus, Side, Spreads
 from core.fx.views import ExchangeStatus
 from core.ledger.commands import Deposit, Withdraw
 from core.ledger.errors import AccountFrozen, IdempotencyConflict, InsufficientFunds
 from core.ledger.model import BankPurpose, EntryKind
 from core.money import CurrencyMismatch, InvalidAmount, NonPositiveAmount, UnknownCurrency
+from core.persistence.database import Database
 from core.persistence.tables import events
 from integrations.rates import parse_daily
+from tests.conftest import CURRENCIES
 from tests.fakes import MutableClock
 from tests.integration.helpers import balance_of
 
@@ -86,6 +90,19 @@ async def test_a_cross_quote_goes_through_the_euro(rated: Bank) -> None:
     # 182.41 / 1.1682 = 156.14620784... JPY per USD, less 0.5 %: 15536 JPY for 100 USD.
     assert quote.buy_amount == 15_536
     assert quote.mid_rate == Decimal("156.1462078")
+
+
+async def test_spreads_per_pair_and_the_lock_time_are_configurable(
+    database: Database, keyring: Keyring, clock: MutableClock
+) -> None:
+    config = FxConfig(spreads=Spreads.parse(50, "EUR/CZK=30"), quote_ttl=timedelta(seconds=10))
+    built = Bank.build(database, keyring, CURRENCIES, clock=clock, fx_config=config)
+    await built.fx.store_rates(parse_daily(RECORDED.read_bytes()), SYSTEM)
+    czk = await built.fx.quote(RequestQuote("CZK", "EUR", 1_000_00), CUSTOMER)
+    usd = await built.fx.quote(RequestQuote("USD", "EUR", 100_00), CUSTOMER)
+    assert (czk.spread_bps, usd.spread_bps) == (30, 50)
+    assert czk.expires_at - czk.created_at == timedelta(seconds=10)
+    assert czk.buy_amount == 41_03  # 1000 CZK / 24.297 = 41.157 EUR, less 0.3 %: 41.03
 
 
 async def test_a_quote_expires_after_its_lock_time(rated: Bank, clock: MutableClock) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import ValidationFailed
@@ -129,6 +129,7 @@ _MIDS = st.fractions(min_value=Fraction(1, 10**5), max_value=Fraction(10**5)).fi
 _CURRENCIES = st.sampled_from([EUR, CZK, USD, JPY, KWD])
 
 
+@settings(max_examples=300, deadline=None)
 @given(
     mid=_MIDS,
     sell=_CURRENCIES,
