@@ -11,11 +11,14 @@ from core.audit.verify import AuditReport, verify_chain
 from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
+from core.fx.model import FxConfig
+from core.fx.service import FxService
 from core.jobs import JobQueue, Jobs, MemoryQueue
 from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
+from core.ports import RatesSource
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
+    fx: FxService
 
     @classmethod
     def build(
@@ -39,20 +43,25 @@ class Bank:
         clock: Clock | None = None,
         identity: BankIdentity | None = None,
         queue: JobQueue | None = None,
+        rates_source: RatesSource | None = None,
+        fx_config: FxConfig | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        ledger = LedgerService(db, clock)
+        accounts = AccountService(db, clock, currencies, identity)
         return cls(
             db=db,
             clock=clock,
             customers=CustomerService(db, clock, keyring),
-            accounts=AccountService(db, clock, currencies, identity),
-            ledger=LedgerService(db, clock),
+            accounts=accounts,
+            ledger=ledger,
             queue=queue or MemoryQueue(clock.now),
+            fx=FxService(db, clock, ledger, accounts.currencies, rates_source, fx_config),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs()
+        return Jobs() + self.fx.jobs(SYSTEM)
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""

@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     # When set, /metrics answers only requests bearing this token.
     metrics_token: SecretStr | None = None
 
+    # FX: where rates come from ("static": the table shipped with Teller, or the file
+    # given; "ecb": the ECB's daily reference rates), spreads, quote lock and rate age.
+    fx_rates_source: Literal["static", "ecb"] = "static"
+    fx_ecb_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    fx_static_rates_file: Path | None = None
+    fx_spread_bps: int = Field(default=50, ge=0, le=2000)
+    fx_pair_spreads: str = Field(default="", description='e.g. "EUR/CZK=30,EUR/USD=20"')
+    fx_quote_ttl_seconds: int = Field(default=30, ge=1, le=600)
+    fx_max_rate_age_hours: float = Field(default=120.0, gt=0)
+    fx_refresh_interval_seconds: float = Field(default=3600.0, gt=0)
+
     # Service authentication with an OpenID Connect provider (Keycloak): when the issuer
     # is set, bearer tokens are verified against its JWKS; API keys keep working.
     oidc_issuer: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import procrastinate
 from sqlalchemy import text
@@ -12,11 +13,14 @@ from core.accounts.service import BankIdentity
 from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
-from core.clock import SystemClock
+from core.clock import Clock, SystemClock
+from core.fx.model import FxConfig, Spreads
 from core.jobqueue.queue import SqlJobQueue
 from core.jobs import JobQueue
 from core.persistence.database import Database
+from core.ports import RatesSource
 from integrations.procrastinate import ProcrastinateQueue, open_app, register
+from integrations.rates import DEFAULT_TABLE, EcbRatesSource, StaticRatesTable
 from teller.keys import load_keyring
 from teller.settings import ConfigurationError, Settings, check_production
 
@@ -43,6 +47,23 @@ class Container:
         await self.db.dispose()
 
 
+def fx_config(settings: Settings) -> FxConfig:
+    """How the bank quotes, from the ``TELLER_FX_*`` settings."""
+    return FxConfig(
+        spreads=Spreads.parse(settings.fx_spread_bps, settings.fx_pair_spreads),
+        quote_ttl=timedelta(seconds=settings.fx_quote_ttl_seconds),
+        max_rate_age=timedelta(hours=settings.fx_max_rate_age_hours),
+        refresh_every=timedelta(seconds=settings.fx_refresh_interval_seconds),
+    )
+
+
+def rates_source(settings: Settings, clock: Clock) -> RatesSource:
+    """The ECB's daily rates, or the static table (the offline, development default)."""
+    if settings.fx_rates_source == "ecb":
+        return EcbRatesSource(settings.fx_ecb_url)
+    return StaticRatesTable(settings.fx_static_rates_file or DEFAULT_TABLE, now=clock.now)
+
+
 def build(settings: Settings) -> Container:
     """Everything Teller runs on, from settings; nothing connects until used."""
     check_production(settings)
@@ -64,6 +85,8 @@ def build(settings: Settings) -> Container:
         clock=clock,
         identity=BankIdentity(settings.iban_country, settings.bank_code),
         queue=queue,
+        rates_source=rates_source(settings, clock),
+        fx_config=fx_config(settings),
     )
     if app is not None:
         register(app, bank.jobs(), db, clock)

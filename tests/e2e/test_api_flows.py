@@ -480,6 +480,16 @@ ROUTES = {
     "/holds/{hold_id}": {"get"},
     "/holds/{hold_id}/post": {"post"},
     "/holds/{hold_id}/void": {"post"},
+    # FX (issue 3)
+    "/fx/rates": {"get"},
+    "/fx/rates/refresh": {"post"},
+    "/fx/rates/{sell_currency}/{buy_currency}": {"get"},
+    "/fx/quotes": {"post"},
+    "/fx/quotes/{quote_id}": {"get"},
+    "/fx/exchanges": {"post"},
+    "/fx/exchanges/{exchange_id}": {"get"},
+    "/fx/overrides": {"get", "post"},
+    "/fx/overrides/{override_id}/cancel": {"post"},
 }
 MONEY_MOVING = {
     "/deposits",
@@ -489,6 +499,7 @@ MONEY_MOVING = {
     "/holds",
     "/holds/{hold_id}/post",
     "/holds/{hold_id}/void",
+    "/fx/exchanges",
 }
 # Creating a customer or an account takes an optional key (so retries create nothing twice).
 KEYED = MONEY_MOVING | {"/customers", "/customers/{customer_id}/accounts"}

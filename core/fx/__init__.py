@@ -1,0 +1,1 @@
+"""Foreign exchange: reference rates, quotes with a spread, exchanges through the ledger."""
