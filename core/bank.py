@@ -16,6 +16,7 @@ from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
+from core.referrals.service import ReferralService
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
+    referrals: ReferralService
 
     @classmethod
     def build(
@@ -41,18 +43,21 @@ class Bank:
         queue: JobQueue | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        accounts = AccountService(db, clock, currencies, identity)
+        ledger = LedgerService(db, clock)
         return cls(
             db=db,
             clock=clock,
             customers=CustomerService(db, clock, keyring),
-            accounts=AccountService(db, clock, currencies, identity),
-            ledger=LedgerService(db, clock),
+            accounts=accounts,
+            ledger=ledger,
             queue=queue or MemoryQueue(clock.now),
+            referrals=ReferralService(db, clock, keyring, ledger, accounts),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs()
+        return Jobs() + self.referrals.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""
