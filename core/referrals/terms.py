@@ -15,7 +15,7 @@ from datetime import datetime
 from core.customers.model import LANGUAGES
 from core.errors import ValidationFailed
 from core.money import Currency
-from core.referrals.codes import MAX_CODE, PREFIX
+from core.referrals.codes import PREFIX
 from core.referrals.model import (
     Caps,
     CashbackRate,
@@ -97,8 +97,6 @@ def check_terms(terms: ProgramTerms, currencies: tuple[str, ...]) -> ProgramTerm
     length = terms.code_length
     if isinstance(length, bool) or not isinstance(length, int) or not 4 <= length <= 16:
         raise _fail("a code has 4 to 16 random characters", "code_length")
-    if len(prefix) + length > MAX_CODE:
-        raise _fail(f"a code is at most {MAX_CODE} characters", "code_length")
     return replace(
         terms,
         name=name,
