@@ -21,6 +21,15 @@ from integrations.bank.errors import (
     NotFound,
     from_code,
 )
+from integrations.bank.referrals import (
+    CashbackOffer,
+    Referral,
+    ReferralChannel,
+    ReferralCode,
+    ReferralProgram,
+    ReferralReward,
+    ReferrerSummary,
+)
 from integrations.bank.types import (
     Account,
     AccountStatus,
@@ -47,6 +56,7 @@ __all__ = [
     "BankAPI",
     "BankError",
     "BankUnavailable",
+    "CashbackOffer",
     "Conflict",
     "Customer",
     "Entry",
@@ -59,6 +69,12 @@ __all__ = [
     "KycStatus",
     "NotFound",
     "Posting",
+    "Referral",
+    "ReferralChannel",
+    "ReferralCode",
+    "ReferralProgram",
+    "ReferralReward",
+    "ReferrerSummary",
     "Statement",
     "StatementLine",
     "from_code",

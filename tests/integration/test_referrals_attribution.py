@@ -41,14 +41,16 @@ async def test_a_verified_customer_gets_one_personal_code_per_program(bank: Bank
     p = await program(bank, code_prefix="TELL", code_length=6)
     inviter = await verified_customer(bank)
     code = await bank.referrals.attribution.issue_code(p.id, inviter.id, SYSTEM)
-    assert code.code.startswith("TELL") and len(code.code) == 10
+    assert code.code.startswith("TELL")
+    assert len(code.code) == 10
     assert set(code.code[4:]) <= set(ALPHABET)
     assert (code.owner_id, code.program.id) == (inviter.id, p.id)
     again = await bank.referrals.attribution.issue_code(p.id, inviter.id, SYSTEM)
     assert again.code == code.code
     other = await program(bank, code_prefix="", code_length=8)
     elsewhere = await bank.referrals.attribution.issue_code(other.id, inviter.id, SYSTEM)
-    assert len(elsewhere.code) == 8 and elsewhere.code != code.code
+    assert len(elsewhere.code) == 8
+    assert elsewhere.code != code.code
 
 
 async def test_concurrent_requests_for_a_code_agree_on_one(bank: Bank) -> None:
@@ -118,7 +120,7 @@ async def test_a_new_customer_is_attributed_once_with_the_channel(bank: Bank) ->
     assert (referral.status, referral.rewards) == (ReferralStatus.ATTACHED, ())
     assert await bank.referrals.attribution.referral(friend.id) == referral
 
-    other_inviter, other_code = await referrer(bank, p)
+    _other_inviter, other_code = await referrer(bank, p)
     attach = bank.referrals.attribution.attach
     assert await code_error(attach(friend.id, other_code, SYSTEM)) == "ALREADY_REFERRED"
     assert await code_error(attach(friend.id, code, SYSTEM)) == "ALREADY_REFERRED"
@@ -216,7 +218,8 @@ async def test_concurrent_attaches_leave_one_attribution(bank: Bank) -> None:
     )
     won = [r for r in results if not isinstance(r, BaseException)]
     lost = [r for r in results if isinstance(r, CoreError)]
-    assert len(won) == 1 and len(lost) == 3
+    assert len(won) == 1
+    assert len(lost) == 3
     assert {e.code for e in lost} == {"ALREADY_REFERRED"}
 
 
@@ -232,7 +235,8 @@ async def test_only_a_keyed_hash_of_a_document_is_kept(bank: Bank) -> None:
         rows = (await conn.execute(select(identity_fingerprints))).all()
         audit = [r for _, r in await recent(conn, limit=5)]
         dump = str((await conn.execute(text("SELECT * FROM identity_fingerprints"))).all())
-    assert len(rows) == 1 and len(rows[0].document_index) == 64
+    assert len(rows) == 1
+    assert len(rows[0].document_index) == 64
     assert number not in dump
     assert all(number not in str(r.details) for r in audit)
     assert audit[0].action == "record_identity_document"

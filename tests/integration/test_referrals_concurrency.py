@@ -34,7 +34,11 @@ pytestmark = [
 
 async def reward_entries(bank: Bank) -> int:
     async with bank.db.read() as conn:
-        query = select(func.count()).select_from(entries).where(entries.c.kind == EntryKind.REWARD.value)
+        query = (
+            select(func.count())
+            .select_from(entries)
+            .where(entries.c.kind == EntryKind.REWARD.value)
+        )
         return int((await conn.execute(query)).scalar_one())
 
 
@@ -65,7 +69,14 @@ async def test_two_qualifying_events_at_once_pay_once(bank: Bank) -> None:
     triggers = [
         event(bank, "kyc.decided", customer_id=str(friend.id), decision="verified"),
         *(
-            event(bank, "card.issued", customer_id=str(friend.id), card_id=f"c{i}", account_id="a", tier="d")
+            event(
+                bank,
+                "card.issued",
+                customer_id=str(friend.id),
+                card_id=f"c{i}",
+                account_id="a",
+                tier="d",
+            )
             for i in range(6)
         ),
     ]

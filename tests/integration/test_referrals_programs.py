@@ -35,7 +35,12 @@ async def test_a_program_keeps_its_terms_and_runs_on_its_dates(
         reward_currency="eur",
         code_prefix="spr",
         caps=Caps(referrer_rewards=5, program_amount=100_000),
-        descriptions={"en": "Invite friends", "uk": "Запросіть друзів", "ru": "Пригласите", "cs": "Pozvěte"},
+        descriptions={
+            "en": "Invite friends",
+            "uk": "Запросіть друзів",
+            "ru": "Пригласите",
+            "cs": "Pozvěte",
+        },
     )
     again = await bank.referrals.programs.get(created.id)
     assert again == created
@@ -62,7 +67,9 @@ async def test_programs_list_by_kind_and_status(bank: Bank, clock: MutableClock)
     assert [p.id for p in await programs.list_programs(kind=ProgramKind.PARTNER)] == [shop.id]
     active = await programs.list_programs(status=ProgramStatus.ACTIVE)
     assert {p.id for p in active} == {running.id, shop.id}
-    assert [p.id for p in await programs.list_programs(status=ProgramStatus.SCHEDULED)] == [later.id]
+    assert [p.id for p in await programs.list_programs(status=ProgramStatus.SCHEDULED)] == [
+        later.id
+    ]
 
 
 BAD_TERMS: list[tuple[str, dict[str, Any]]] = [
@@ -84,7 +91,14 @@ BAD_TERMS: list[tuple[str, dict[str, Any]]] = [
     ("cashback", {"cashback": (CashbackRate("5411", 500),)}),  # only partners give cashback
     ("min_topup", {"qualifying_event": QualifyingEvent.FIRST_TOPUP}),
     ("min_topup", {"min_topup": 100, "min_topup_currency": "EUR"}),
-    ("min_topup", {"qualifying_event": QualifyingEvent.FIRST_TOPUP, "min_topup": 0, "min_topup_currency": "EUR"}),
+    (
+        "min_topup",
+        {
+            "qualifying_event": QualifyingEvent.FIRST_TOPUP,
+            "min_topup": 0,
+            "min_topup_currency": "EUR",
+        },
+    ),
     ("code_prefix", {"code_prefix": "TOO-LONG"}),
     ("code_prefix", {"code_prefix": "ABCDEFGHIJKLM"}),
     ("code_length", {"code_length": 3}),
@@ -224,7 +238,8 @@ async def test_a_partner_program_takes_chosen_and_drawn_promo_codes(bank: Bank) 
     chosen = await bank.referrals.programs.add_promo_code(shop.id, SYSTEM, " rohlik-10 ")
     assert (chosen.code, chosen.owner_id, chosen.program.id) == ("ROHLIK10", None, shop.id)
     drawn = await bank.referrals.programs.add_promo_code(shop.id, SYSTEM)
-    assert drawn.code.startswith("RL") and len(drawn.code) == 7
+    assert drawn.code.startswith("RL")
+    assert len(drawn.code) == 7
     assert set(drawn.code[2:]) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     found = await bank.referrals.attribution.lookup("Rohlik 10")
     assert (found.code, found.program.terms.partner_name) == ("ROHLIK10", "Rohlík")

@@ -86,13 +86,17 @@ async def test_events_of_customers_nobody_referred_change_nothing(bank: Bank) ->
     await program(bank)
     stranger = await customer(bank)
     await verify(bank, stranger.id)
-    await deliver(bank, "card.issued", customer_id=stranger.id, card_id="c", account_id="a", tier="d")
+    await deliver(
+        bank, "card.issued", customer_id=stranger.id, card_id="c", account_id="a", tier="d"
+    )
     assert await rewards_expense(bank) == 0
     assert await outbox(bank, "referral.rewarded") == []
 
 
 @pytest.mark.parametrize("decision", ["manual_review", "rejected"])
-async def test_a_kyc_decision_other_than_verified_does_not_qualify(bank: Bank, decision: str) -> None:
+async def test_a_kyc_decision_other_than_verified_does_not_qualify(
+    bank: Bank, decision: str
+) -> None:
     p = await program(bank)
     _, code = await referrer(bank, p)
     friend = await referred(bank, code)
@@ -115,7 +119,12 @@ async def test_a_card_program_pays_when_the_card_is_issued_after_verification(ba
 
     account = await bank.accounts.open(friend.id, "EUR", SYSTEM)
     await deliver(
-        bank, "card.issued", card_id="card-1", customer_id=friend.id, account_id=account.id, tier="digital"
+        bank,
+        "card.issued",
+        card_id="card-1",
+        customer_id=friend.id,
+        account_id=account.id,
+        tier="digital",
     )
     assert (await balance(bank, inviter.id), await balance(bank, friend.id)) == (1000, 500)
 
@@ -128,13 +137,18 @@ async def test_a_verification_still_unseen_is_read_from_the_customer(bank: Bank)
 
     # The card event reaches the subscriber before the KYC decision's event does.
     await bank.customers.set_kyc_status(friend.id, KycStatus.VERIFIED, SYSTEM)
-    await deliver(bank, "card.issued", card_id="c", customer_id=friend.id, account_id="a", tier="d")
+    await deliver(
+        bank, "card.issued", card_id="c", customer_id=friend.id, account_id="a", tier="d"
+    )
     assert await balance(bank, friend.id) == 500
 
 
 async def test_only_a_big_enough_top_up_in_the_right_currency_qualifies(bank: Bank) -> None:
     p = await program(
-        bank, qualifying_event=QualifyingEvent.FIRST_TOPUP, min_topup=2000, min_topup_currency="EUR"
+        bank,
+        qualifying_event=QualifyingEvent.FIRST_TOPUP,
+        min_topup=2000,
+        min_topup_currency="EUR",
     )
     inviter, code = await referrer(bank, p)
     friend = await referred(bank, code)
@@ -151,7 +165,13 @@ async def test_only_a_big_enough_top_up_in_the_right_currency_qualifies(bank: Ba
         )
     assert await balance(bank, inviter.id) == 0
     await deliver(
-        bank, "topup.completed", customer_id=friend.id, account_id="a", entry_id="e", amount=2000, currency="eur"
+        bank,
+        "topup.completed",
+        customer_id=friend.id,
+        account_id="a",
+        entry_id="e",
+        amount=2000,
+        currency="eur",
     )
     assert (await balance(bank, inviter.id), await balance(bank, friend.id)) == (1000, 500)
 
@@ -163,7 +183,13 @@ async def test_a_top_up_before_verification_counts_once_verified(bank: Bank) -> 
     _, code = await referrer(bank, p)
     friend = await referred(bank, code)
     await deliver(
-        bank, "topup.completed", customer_id=friend.id, account_id="a", entry_id="e", amount=100, currency="EUR"
+        bank,
+        "topup.completed",
+        customer_id=friend.id,
+        account_id="a",
+        entry_id="e",
+        amount=100,
+        currency="EUR",
     )
     assert await balance(bank, friend.id) == 0
     await verify(bank, friend.id)
@@ -203,7 +229,9 @@ async def test_a_frozen_account_keeps_the_reward_pending_until_the_sweep(bank: B
     await bank.accounts.freeze(account.id, SYSTEM, "review")
     await verify(bank, friend.id)
     referee = next(
-        r for r in (await bank.referrals.attribution.referral(friend.id)).rewards if r.role is Role.REFEREE
+        r
+        for r in (await bank.referrals.attribution.referral(friend.id)).rewards
+        if r.role is Role.REFEREE
     )
     assert referee.status is RewardStatus.PENDING  # frozen accounts are waited for
     assert await bank.referrals.rewards.pay_pending() == 0
@@ -344,8 +372,7 @@ async def skip_reasons(bank: Bank, referrer_id) -> list[SkipReason | None]:  # t
 
     async with bank.db.read() as conn:
         rows = await conn.execute(
-            select(referral_rewards.c.reason)
-            .where(referral_rewards.c.customer_id == referrer_id)
+            select(referral_rewards.c.reason).where(referral_rewards.c.customer_id == referrer_id)
         )
         return [None if r[0] is None else SkipReason(r[0]) for r in rows]
 
@@ -356,7 +383,11 @@ async def test_a_referrer_is_rewarded_up_to_their_cap_and_friends_still_are(bank
     paid = await friends_verified(bank, code, 3)
     assert paid == [["referee", "referrer"], ["referee", "referrer"], ["referee"]]
     assert await balance(bank, inviter.id) == 2000
-    assert sorted(map(str, await skip_reasons(bank, inviter.id))) == ["None", "None", "referrer_cap"]
+    assert sorted(map(str, await skip_reasons(bank, inviter.id))) == [
+        "None",
+        "None",
+        "referrer_cap",
+    ]
 
 
 async def test_a_referrer_amount_cap_stops_the_reward_that_would_pass_it(bank: Bank) -> None:

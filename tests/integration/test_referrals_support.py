@@ -95,7 +95,9 @@ def event(bank: Bank, type_: str, **payload: Any) -> Event:
 
 async def deliver(bank: Bank, type_: str, **payload: Any) -> Event:
     """Hand one event to the referral subscriber, as the dispatcher would."""
-    made = event(bank, type_, **{k: str(v) if isinstance(v, UUID) else v for k, v in payload.items()})
+    made = event(
+        bank, type_, **{k: str(v) if isinstance(v, UUID) else v for k, v in payload.items()}
+    )
     await bank.referrals.rewards.handle(made)
     return made
 

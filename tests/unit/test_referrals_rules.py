@@ -55,7 +55,8 @@ def make(**overrides: object) -> Program:
     return Program(uuid4(), replace(terms, **overrides), T0, T0)  # type: ignore[arg-type]
 
 
-def earn(program: Program, usage: Usage = Usage(), **screening: bool) -> tuple[object, ...]:
+def earn(program: Program, usage: Usage | None = None, **screening: bool) -> tuple[object, ...]:
+    usage = usage or Usage()
     decision = decide(
         program, NOW, has_referrer=True, screening=Screening(**screening), usage=usage
     )
@@ -82,7 +83,9 @@ def test_a_program_is_scheduled_active_paused_and_ended_by_its_dates_and_flag() 
         (make(paused=True), NOW, "PROGRAM_PAUSED"),
     ],
 )
-def test_codes_are_refused_outside_a_running_program(program: Program, at: datetime, code: str) -> None:
+def test_codes_are_refused_outside_a_running_program(
+    program: Program, at: datetime, code: str
+) -> None:
     with pytest.raises(CoreError) as caught:
         ensure_open(program, at)
     assert caught.value.code == code
@@ -98,7 +101,9 @@ def test_a_top_up_meets_its_program_only_from_the_minimum_in_its_currency() -> N
     assert not meets(program, Occurrence(top_up, 1999, "EUR"))
     assert not meets(program, Occurrence(top_up, 9999, "CZK"))
     assert not meets(program, Occurrence(QualifyingEvent.CARD_ISSUED))
-    assert meets(make(qualifying_event=QualifyingEvent.CARD_ISSUED), Occurrence(QualifyingEvent.CARD_ISSUED))
+    assert meets(
+        make(qualifying_event=QualifyingEvent.CARD_ISSUED), Occurrence(QualifyingEvent.CARD_ISSUED)
+    )
 
 
 # -- codes ---------------------------------------------------------------------------------------
@@ -107,7 +112,8 @@ def test_a_top_up_meets_its_program_only_from_the_minimum_in_its_currency() -> N
 @given(prefix=st.text(alphabet="ABCXYZ0189", max_size=12), length=st.integers(4, 16))
 def test_a_drawn_code_reads_back_as_itself(prefix: str, length: int) -> None:
     code = new_code(prefix, length)
-    assert code.startswith(prefix) and len(code) == len(prefix) + length
+    assert code.startswith(prefix)
+    assert len(code) == len(prefix) + length
     assert set(code[len(prefix) :]) <= set(ALPHABET)
     assert read_code(code) == code
     assert read_code(f" {code.lower()[:3]}-{code.lower()[3:]} ") == code
@@ -154,7 +160,13 @@ def test_a_program_without_a_referrer_or_zero_rewards_grants_what_it_has() -> No
     partner = make(kind=ProgramKind.PARTNER, referrer_reward=0, partner_name="Shop")
     decision = decide(partner, NOW, has_referrer=False, screening=Screening(), usage=Usage())
     assert decision.grants == (Grant(Role.REFEREE, 500),)
-    nothing = decide(make(referee_reward=0, referrer_reward=0), NOW, has_referrer=True, screening=Screening(), usage=Usage())
+    nothing = decide(
+        make(referee_reward=0, referrer_reward=0),
+        NOW,
+        has_referrer=True,
+        screening=Screening(),
+        usage=Usage(),
+    )
     assert (nothing.status, nothing.grants) == (ReferralStatus.QUALIFIED, ())
 
 
@@ -189,7 +201,11 @@ def test_the_program_cap_rejects_once_reached() -> None:
         (Caps(referrer_amount=3000), Usage(referrer_amount=2000), None),
         (Caps(referrer_amount=3000), Usage(referrer_amount=2001), SkipReason.REFERRER_CAP),
         (Caps(referrer_rewards_per_day=3), Usage(referrer_rewards_last_day=2), None),
-        (Caps(referrer_rewards_per_day=3), Usage(referrer_rewards_last_day=3), SkipReason.VELOCITY),
+        (
+            Caps(referrer_rewards_per_day=3),
+            Usage(referrer_rewards_last_day=3),
+            SkipReason.VELOCITY,
+        ),
         (Caps(program_amount=1500), Usage(), None),
         (Caps(program_amount=1500), Usage(program_amount=1), SkipReason.PROGRAM_CAP),
     ],
