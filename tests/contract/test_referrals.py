@@ -113,7 +113,11 @@ async def test_refusals_have_the_same_class_and_code(bank_api: BankAPI, bank: Ba
         (lambda: bank_api.lookup_referral_code("NOSUCH99"), NotFound, "REFERRAL_CODE_NOT_FOUND"),
         (lambda: bank_api.lookup_referral_code("a/b?c"), NotFound, "REFERRAL_CODE_NOT_FOUND"),
         (lambda: bank_api.lookup_referral_code(""), NotFound, "REFERRAL_CODE_NOT_FOUND"),
-        (lambda: bank_api.attach_referral_code(friend, "NOSUCH99"), NotFound, "REFERRAL_CODE_NOT_FOUND"),
+        (
+            lambda: bank_api.attach_referral_code(friend, "NOSUCH99"),
+            NotFound,
+            "REFERRAL_CODE_NOT_FOUND",
+        ),
         (lambda: bank_api.attach_referral_code(uuid4(), code), NotFound, "CUSTOMER_NOT_FOUND"),
         (lambda: bank_api.attach_referral_code(inviter, code), InvalidRequest, "SELF_REFERRAL"),
         (
@@ -121,8 +125,16 @@ async def test_refusals_have_the_same_class_and_code(bank_api: BankAPI, bank: Ba
             InvalidRequest,
             "VALIDATION_ERROR",
         ),
-        (lambda: bank_api.issue_referral_code(p.id, unverified), Conflict, "REFERRER_NOT_VERIFIED"),
-        (lambda: bank_api.issue_referral_code(shop.id, inviter), InvalidRequest, "WRONG_PROGRAM_KIND"),
+        (
+            lambda: bank_api.issue_referral_code(p.id, unverified),
+            Conflict,
+            "REFERRER_NOT_VERIFIED",
+        ),
+        (
+            lambda: bank_api.issue_referral_code(shop.id, inviter),
+            InvalidRequest,
+            "WRONG_PROGRAM_KIND",
+        ),
         (lambda: bank_api.issue_referral_code(uuid4(), inviter), NotFound, "PROGRAM_NOT_FOUND"),
         (lambda: bank_api.get_referral(friend), NotFound, "REFERRAL_NOT_FOUND"),
         (lambda: bank_api.get_referrer_summary(uuid4(), inviter), NotFound, "PROGRAM_NOT_FOUND"),

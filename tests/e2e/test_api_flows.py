@@ -480,6 +480,19 @@ ROUTES = {
     "/holds/{hold_id}": {"get"},
     "/holds/{hold_id}/post": {"post"},
     "/holds/{hold_id}/void": {"post"},
+    # referrals
+    "/referral-programs": {"get", "post"},
+    "/referral-programs/{program_id}": {"get", "patch"},
+    "/referral-programs/{program_id}/pause": {"post"},
+    "/referral-programs/{program_id}/resume": {"post"},
+    "/referral-programs/{program_id}/promo-codes": {"post"},
+    "/referral-programs/{program_id}/stats": {"get"},
+    "/referral-programs/{program_id}/codes": {"post"},
+    "/referral-programs/{program_id}/referrers/{customer_id}": {"get"},
+    "/referral-codes/{code}": {"get"},
+    "/customers/{customer_id}/referral": {"get", "post"},
+    "/customers/{customer_id}/identity-documents": {"post"},
+    "/customers/{customer_id}/cashback-rates": {"get"},
 }
 MONEY_MOVING = {
     "/deposits",
