@@ -238,9 +238,7 @@ def check_code_text(code: str) -> str:
     """Typed text that may be a code (and so is safe in a URL path); anything else is an
     unknown code, as the bank would say."""
     if not isinstance(code, str) or not _TYPED_CODE.fullmatch(code):
-        raise from_code(
-            "REFERRAL_CODE_NOT_FOUND", "No such referral or promo code.", status=404
-        )
+        raise from_code("REFERRAL_CODE_NOT_FOUND", "No such referral or promo code.", status=404)
     return code
 
 
