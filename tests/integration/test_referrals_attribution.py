@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import timedelta
 from uuid import uuid4
 
@@ -28,9 +29,9 @@ from tests.integration.test_referrals_support import (
 )
 
 
-async def code_error(attempt: object) -> str:
+async def code_error(attempt: Awaitable[object]) -> str:
     with pytest.raises(CoreError) as caught:
-        await attempt  # type: ignore[misc]
+        await attempt
     return caught.value.code
 
 

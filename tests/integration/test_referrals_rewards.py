@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 
 from core.actors import SYSTEM
 from core.bank import Bank
+from core.customers.model import CustomerView
 from core.jobs import Event
 from core.ledger.model import AccountStatus, EntryKind
 from core.referrals.model import (
@@ -36,7 +38,7 @@ from tests.integration.test_referrals_support import (
 )
 
 
-async def referred(bank: Bank, code: str, channel: Channel | None = None):  # type: ignore[no-untyped-def]
+async def referred(bank: Bank, code: str, channel: Channel | None = None) -> CustomerView:
     """A new customer who came with ``code``."""
     friend = await customer(bank)
     await bank.referrals.attribution.attach(friend.id, code, SYSTEM, channel=channel)
@@ -59,7 +61,9 @@ async def test_a_verified_friend_pays_both_rewards_through_the_ledger(bank: Bank
     paid = {r.role: r for r in referral.rewards}
     assert {r.status for r in paid.values()} == {RewardStatus.PAID}
     assert paid[Role.REFERRER].customer_id == inviter.id
-    entry = await bank.ledger.entry(paid[Role.REFEREE].entry_id)  # type: ignore[arg-type]
+    entry_id = paid[Role.REFEREE].entry_id
+    assert entry_id is not None
+    entry = await bank.ledger.entry(entry_id)
     assert entry.kind is EntryKind.REWARD
     assert entry.description == "Welcome reward"
     notices = await outbox(bank, "referral.rewarded")
@@ -271,7 +275,7 @@ async def test_a_malformed_event_is_logged_and_skipped(
 # -- no reward: the rules ------------------------------------------------------------------
 
 
-async def rejection_of(bank: Bank, customer_id) -> Rejection | None:  # type: ignore[no-untyped-def]
+async def rejection_of(bank: Bank, customer_id: UUID) -> Rejection | None:
     referral = await bank.referrals.attribution.referral(customer_id)
     assert referral.status is ReferralStatus.REJECTED
     assert referral.rewards == ()
@@ -353,7 +357,7 @@ async def test_a_program_that_ended_before_the_event_pays_nothing(
 # -- caps and velocity -----------------------------------------------------------------------
 
 
-async def friends_verified(bank: Bank, code: str, n: int) -> list[Role]:
+async def friends_verified(bank: Bank, code: str, n: int) -> list[list[str]]:
     """Refer and verify ``n`` friends; the roles paid, per friend, in order."""
     paid = []
     for _ in range(n):
@@ -361,10 +365,10 @@ async def friends_verified(bank: Bank, code: str, n: int) -> list[Role]:
         await verify(bank, friend.id)
         rewards = (await bank.referrals.attribution.referral(friend.id)).rewards
         paid.append(sorted(r.role.value for r in rewards if r.status is RewardStatus.PAID))
-    return paid  # type: ignore[return-value]
+    return paid
 
 
-async def skip_reasons(bank: Bank, referrer_id) -> list[SkipReason | None]:  # type: ignore[no-untyped-def]
+async def skip_reasons(bank: Bank, referrer_id: UUID) -> list[SkipReason | None]:
     """Why each of the referrer's rewards was skipped (None: granted), in no set order."""
     from sqlalchemy import select
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -40,7 +41,7 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 NOW = T0 + timedelta(days=1)
 
 
-def make(**overrides: object) -> Program:
+def make(**overrides: Any) -> Program:
     terms = ProgramTerms(
         name="Spring",
         kind=ProgramKind.REFERRAL,
@@ -52,7 +53,7 @@ def make(**overrides: object) -> Program:
         ends_at=T0 + timedelta(days=30),
         descriptions={"en": "Invite"},
     )
-    return Program(uuid4(), replace(terms, **overrides), T0, T0)  # type: ignore[arg-type]
+    return Program(uuid4(), replace(terms, **overrides), T0, T0)
 
 
 def earn(program: Program, usage: Usage | None = None, **screening: bool) -> tuple[object, ...]:
