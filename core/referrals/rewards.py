@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import events
@@ -48,8 +48,9 @@ from core.referrals.model import (
     RewardStatus,
     Role,
 )
-from core.referrals.rules import Decision, Occurrence, Screening, Usage, decide, meets
-from core.referrals.tables import identity_fingerprints, referral_rewards, referrals
+from core.referrals.rules import Decision, Occurrence, decide, meets
+from core.referrals.screening import screen, usage_of
+from core.referrals.tables import referral_rewards, referrals
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,6 @@ _DESCRIPTIONS = {
     Role.REFEREE: "Welcome reward",
     Role.REFERRER: "Reward for inviting a friend",
 }
-_GRANTED = (RewardStatus.PENDING.value, RewardStatus.PAID.value)
 
 
 def reward_key(program_id: UUID, referee_id: UUID, role: Role) -> str:
@@ -170,8 +170,8 @@ class RewardService:
                     program,
                     at,
                     has_referrer=row.referrer_id is not None,
-                    screening=await _screen(conn, row, phone),
-                    usage=await _usage(conn, program.id, row.referrer_id, now),
+                    screening=await screen(conn, row, phone),
+                    usage=await usage_of(conn, program.id, row.referrer_id, now),
                 )
                 values.update(
                     status=decision.status.value,
@@ -300,94 +300,3 @@ class RewardService:
             chosen = opened.id
         async with self._db.transaction() as conn:
             return await repo.set_reward_account(conn, row.id, chosen)
-
-
-async def _documents(conn: AsyncConnection, customer_id: UUID) -> set[str]:
-    rows = await conn.execute(
-        select(identity_fingerprints.c.document_index).where(
-            identity_fingerprints.c.customer_id == customer_id
-        )
-    )
-    return {str(r[0]) for r in rows}
-
-
-async def _screen(conn: AsyncConnection, row: AnyRow, phone: str | None) -> Screening:
-    """Compare the referee's phone and documents with the referrer's and everyone's."""
-    phones = {p for p in (phone, row.phone_index) if p is not None}
-    documents = await _documents(conn, row.customer_id)
-    self_referral = False
-    if row.referrer_id is not None:
-        referrer_phone = (
-            await conn.execute(
-                select(customers.c.phone_index).where(customers.c.id == row.referrer_id)
-            )
-        ).scalar_one_or_none()
-        referrer_documents = await _documents(conn, row.referrer_id)
-        self_referral = referrer_phone in phones or bool(documents & referrer_documents)
-    repeated_phone = (
-        bool(phones)
-        and (
-            await conn.execute(
-                select(referrals.c.id)
-                .where(
-                    referrals.c.phone_index.in_(phones),
-                    referrals.c.customer_id != row.customer_id,
-                    referrals.c.status == ReferralStatus.QUALIFIED.value,
-                )
-                .limit(1)
-            )
-        ).first()
-        is not None
-    )
-    repeated_document = (
-        bool(documents)
-        and (
-            await conn.execute(
-                select(identity_fingerprints.c.customer_id)
-                .where(
-                    identity_fingerprints.c.document_index.in_(documents),
-                    identity_fingerprints.c.customer_id != row.customer_id,
-                )
-                .limit(1)
-            )
-        ).first()
-        is not None
-    )
-    return Screening(self_referral, repeated_phone, repeated_document)
-
-
-async def _usage(
-    conn: AsyncConnection, program_id: UUID, referrer_id: UUID | None, now: datetime
-) -> Usage:
-    """What the program, and the referrer in it, were granted so far."""
-    granted = (referral_rewards.c.program_id == program_id) & referral_rewards.c.status.in_(
-        _GRANTED
-    )
-    program = (
-        await conn.execute(
-            select(
-                func.count(func.distinct(referral_rewards.c.referral_id)),
-                func.coalesce(func.sum(referral_rewards.c.amount), 0),
-            ).where(granted)
-        )
-    ).one()
-    if referrer_id is None:
-        return Usage(int(program[0]), int(program[1]))
-    theirs = (
-        granted
-        & (referral_rewards.c.customer_id == referrer_id)
-        & (referral_rewards.c.role == Role.REFERRER.value)
-    )
-    day_ago = now - timedelta(days=1)
-    referrer = (
-        await conn.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(referral_rewards.c.amount), 0),
-                func.count().filter(referral_rewards.c.created_at > day_ago),
-            ).where(theirs)
-        )
-    ).one()
-    return Usage(
-        int(program[0]), int(program[1]), int(referrer[0]), int(referrer[1]), int(referrer[2])
-    )
