@@ -208,7 +208,8 @@ class ReferralsAPI(Protocol):
         customer is verified), ``REPEATED_PHONE`` (the number already earned a reward),
         ``PROGRAM_NOT_STARTED`` / ``PROGRAM_PAUSED`` / ``PROGRAM_ENDED``.
         ``InvalidRequest``: ``SELF_REFERRAL``, or ``VALIDATION_ERROR`` for an unknown
-        channel.
+        channel. A retry after a lost answer meets ``ALREADY_REFERRED`` too:
+        :meth:`get_referral` then shows which code was attached.
         """
         ...
 
