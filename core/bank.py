@@ -19,6 +19,7 @@ from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
 from core.ports import RatesSource
+from core.referrals.service import ReferralService
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Bank:
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
     fx: FxService
+    referrals: ReferralService
 
     @classmethod
     def build(
@@ -57,11 +59,12 @@ class Bank:
             ledger=ledger,
             queue=queue or MemoryQueue(clock.now),
             fx=FxService(db, clock, ledger, accounts.currencies, rates_source, fx_config),
+            referrals=ReferralService(db, clock, keyring, ledger, accounts),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs() + self.fx.jobs(SYSTEM)
+        return Jobs() + self.fx.jobs(SYSTEM) + self.referrals.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""

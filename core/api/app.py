@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from core.api import problems
 from core.api.auth import Authenticator
 from core.api.body_limit import BodyLimitMiddleware
-from core.api.routes import customers, fx, ledger
+from core.api.routes import customers, fx, ledger, referrals
 from core.bank import Bank
 
 DESCRIPTION = """\
@@ -35,5 +35,6 @@ def create_api(
     api.include_router(customers.router)
     api.include_router(ledger.router)
     api.include_router(fx.router)
+    api.include_router(referrals.router)
     api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return api

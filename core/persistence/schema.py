@@ -8,7 +8,8 @@ area keeps its own tables next to its code (``core/<area>/tables.py``, on the sa
 from __future__ import annotations
 
 import core.fx.tables
-import core.jobqueue.tables  # noqa: F401
+import core.jobqueue.tables
+import core.referrals.tables  # noqa: F401
 from core.persistence.tables import metadata
 
 __all__ = ["metadata"]

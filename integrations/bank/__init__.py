@@ -30,6 +30,15 @@ from integrations.bank.fx import (
     QuoteSide,
     QuoteStatus,
 )
+from integrations.bank.referrals import (
+    CashbackOffer,
+    Referral,
+    ReferralChannel,
+    ReferralCode,
+    ReferralProgram,
+    ReferralReward,
+    ReferrerSummary,
+)
 from integrations.bank.types import (
     Account,
     AccountStatus,
@@ -56,6 +65,7 @@ __all__ = [
     "BankAPI",
     "BankError",
     "BankUnavailable",
+    "CashbackOffer",
     "Conflict",
     "CurrencyExchange",
     "Customer",
@@ -75,6 +85,12 @@ __all__ = [
     "Posting",
     "QuoteSide",
     "QuoteStatus",
+    "Referral",
+    "ReferralChannel",
+    "ReferralCode",
+    "ReferralProgram",
+    "ReferralReward",
+    "ReferrerSummary",
     "Statement",
     "StatementLine",
     "from_code",

@@ -24,6 +24,7 @@ from typing import Protocol
 from uuid import UUID
 
 from integrations.bank.fx import FxAPI
+from integrations.bank.referrals import ReferralsAPI
 from integrations.bank.types import (
     Account,
     Amount,
@@ -36,7 +37,7 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(FxAPI, Protocol):
+class BankAPI(FxAPI, ReferralsAPI, Protocol):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
 
     # -- customers --------------------------------------------------------------------

@@ -490,6 +490,19 @@ ROUTES = {
     "/fx/exchanges/{exchange_id}": {"get"},
     "/fx/overrides": {"get", "post"},
     "/fx/overrides/{override_id}/cancel": {"post"},
+    # referrals
+    "/referral-programs": {"get", "post"},
+    "/referral-programs/{program_id}": {"get", "patch"},
+    "/referral-programs/{program_id}/pause": {"post"},
+    "/referral-programs/{program_id}/resume": {"post"},
+    "/referral-programs/{program_id}/promo-codes": {"post"},
+    "/referral-programs/{program_id}/stats": {"get"},
+    "/referral-programs/{program_id}/codes": {"post"},
+    "/referral-programs/{program_id}/referrers/{customer_id}": {"get"},
+    "/referral-codes/{code}": {"get"},
+    "/customers/{customer_id}/referral": {"get", "post"},
+    "/customers/{customer_id}/identity-documents": {"post"},
+    "/customers/{customer_id}/cashback-rates": {"get"},
 }
 MONEY_MOVING = {
     "/deposits",
