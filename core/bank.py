@@ -12,6 +12,8 @@ from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
 from core.jobs import JobQueue, Jobs, MemoryQueue
+from core.kyc.documents import KycPorts
+from core.kyc.service import KycService
 from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
@@ -28,6 +30,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
+    kyc: KycService
 
     @classmethod
     def build(
@@ -39,20 +42,25 @@ class Bank:
         clock: Clock | None = None,
         identity: BankIdentity | None = None,
         queue: JobQueue | None = None,
+        kyc: KycPorts | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        queue = queue or MemoryQueue(clock.now)
+        customers = CustomerService(db, clock, keyring)
         return cls(
             db=db,
             clock=clock,
-            customers=CustomerService(db, clock, keyring),
+            customers=customers,
             accounts=AccountService(db, clock, currencies, identity),
             ledger=LedgerService(db, clock),
-            queue=queue or MemoryQueue(clock.now),
+            queue=queue,
+            # Without ports (scanner, document store) KYC accepts no files: fail closed.
+            kyc=KycService(db, clock, keyring, customers, queue, kyc),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs()
+        return Jobs() + self.kyc.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""
