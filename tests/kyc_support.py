@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 from core.bank import Bank
 from core.crypto import Keyring
@@ -113,8 +113,19 @@ def pdf_document(*, pages: int = 1, javascript: bool = False) -> bytes:
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(595, 842)
-    if javascript:
-        writer.add_js("app.alert('hello');")
+    if javascript:  # a document-level script, in the catalog's /Names tree
+        script = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('hello');"),
+            }
+        )
+        tree = DictionaryObject(
+            {NameObject("/Names"): ArrayObject([TextStringObject("hello"), script])}
+        )
+        writer._root_object[NameObject("/Names")] = DictionaryObject(
+            {NameObject("/JavaScript"): tree}
+        )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
