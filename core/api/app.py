@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from core.api import problems
 from core.api.auth import Authenticator
 from core.api.body_limit import BodyLimitMiddleware
-from core.api.routes import customers, ledger
+from core.api.kyc_schemas import UPLOAD_ROUTE
+from core.api.routes import customers, kyc, ledger
 from core.bank import Bank
 
 DESCRIPTION = """\
@@ -34,5 +35,7 @@ def create_api(
     problems.install(api)
     api.include_router(customers.router)
     api.include_router(ledger.router)
-    api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    api.include_router(kyc.router)
+    # KYC documents (base64, up to 10 MB files) are the one body larger than the rest.
+    api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=[UPLOAD_ROUTE])
     return api

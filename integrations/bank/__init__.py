@@ -21,6 +21,15 @@ from integrations.bank.errors import (
     NotFound,
     from_code,
 )
+from integrations.bank.kyc import (
+    KycAPI,
+    KycApplication,
+    KycApplicationStatus,
+    KycDecision,
+    KycDocument,
+    KycDocumentKind,
+    KycPersonalData,
+)
 from integrations.bank.types import (
     Account,
     AccountStatus,
@@ -56,6 +65,13 @@ __all__ = [
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidRequest",
+    "KycAPI",
+    "KycApplication",
+    "KycApplicationStatus",
+    "KycDecision",
+    "KycDocument",
+    "KycDocumentKind",
+    "KycPersonalData",
     "KycStatus",
     "NotFound",
     "Posting",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -74,7 +73,9 @@ async def kyc_events(bank: Bank) -> list[dict[str, object]]:
     async with bank.db.read() as conn:
         rows = (
             await conn.execute(
-                select(events.c.payload).where(events.c.type == "kyc.decided").order_by(events.c.id)
+                select(events.c.payload)
+                .where(events.c.type == "kyc.decided")
+                .order_by(events.c.id)
             )
         ).all()
     return [dict(row.payload) for row in rows]
@@ -132,7 +133,9 @@ async def test_personal_data_and_files_are_encrypted_at_rest(bank: Bank, tmp_pat
     assert len(files) == len(documents) == 2
     for path in files:
         blob = path.read_bytes()
-        assert b"IHDR" not in blob and b"JFIF" not in blob and b"DVORAKOVA" not in blob
+        assert b"IHDR" not in blob
+        assert b"JFIF" not in blob
+        assert b"DVORAKOVA" not in blob
         assert path.stat().st_mode & 0o077 == 0  # readable by the bank's user alone
     passport = application.document(DocumentKind.PASSPORT)
     assert passport is not None
@@ -191,7 +194,9 @@ async def test_rules_of_fact_reject_the_application(
     bank: Bank, declared: dict[str, object], passport: dict[str, object], reason: str
 ) -> None:
     customer_id = await customer(bank)
-    application = await submitted(bank, customer_id, passport=JANA.passport(**passport), **declared)
+    application = await submitted(
+        bank, customer_id, passport=JANA.passport(**passport), **declared
+    )
     application = await decided(bank, application.id)
     assert application.status is ApplicationStatus.REJECTED
     assert application.reasons == (reason,)
@@ -282,7 +287,8 @@ async def test_staff_read_documents_and_personal_data_and_customers_do_not(bank:
         with pytest.raises(StaffOnly):
             await bank.kyc.personal_data(application.id, actor)
     content = await bank.kyc.document_content(selfie_document.id, REVIEWER)
-    assert content.content == selfie() and content.media_type == "image/jpeg"
+    assert content.content == selfie()
+    assert content.media_type == "image/jpeg"
     personal = await bank.kyc.personal_data(application.id, REVIEWER)
     assert (personal.surname, personal.nationality) == ("Dvořáková", "CZE")
     async with bank.db.read() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from uuid import UUID
@@ -46,7 +47,8 @@ async def draft(bank: Bank) -> UUID:
 async def nothing_stored(bank: Bank, root: Path) -> bool:
     async with bank.db.read() as conn:
         rows = (await conn.execute(select(func.count()).select_from(kyc_documents))).scalar()
-    return rows == 0 and not [p for p in root.rglob("*") if p.is_file()]
+    files = await asyncio.to_thread(lambda: [p for p in root.rglob("*") if p.is_file()])
+    return rows == 0 and not files
 
 
 def png_carrying(payload: bytes) -> bytes:

@@ -36,7 +36,9 @@ def test_the_passport_specimen_parses_with_every_check_digit_right() -> None:
     assert (mrz.document_number, mrz.nationality, mrz.sex) == ("L898902C3", "UTO", "F")
     assert mrz.date_of_birth == date(1974, 8, 12)
     assert mrz.expiry == date(2012, 4, 15)
-    assert mrz.is_passport and mrz.check_digits_valid and not mrz.names_truncated
+    assert mrz.is_passport
+    assert mrz.check_digits_valid
+    assert not mrz.names_truncated
 
 
 @pytest.mark.parametrize(
@@ -61,7 +63,8 @@ def test_a_changed_character_fails_its_check_digits(
 def test_the_id_card_specimen_parses_with_every_check_digit_right() -> None:
     mrz = parse_td1(*TD1, today=TODAY)
     assert (mrz.format, mrz.document_code, mrz.document_number) == ("TD1", "I", "D23145890")
-    assert mrz.check_digits_valid and not mrz.is_passport
+    assert mrz.check_digits_valid
+    assert not mrz.is_passport
 
 
 def test_malformed_lines_are_refused() -> None:
