@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.kyc.errors import ApplicationNotFound, DocumentNotFound
 from core.kyc.model import (
+    MAX_ATTEMPTS,
     ApplicationStatus,
     ApplicationView,
     Decision,
@@ -59,7 +60,12 @@ async def views_where(conn: AsyncConnection, *conditions: object) -> list[Applic
         await conn.execute(
             select(kyc_applications)
             .where(*conditions)  # type: ignore[arg-type]
-            .order_by(kyc_applications.c.created_at, kyc_applications.c.id)
+            .order_by(
+                kyc_applications.c.created_at,
+                # Attempts in order, drafts (no attempt yet) last, on every backend.
+                func.coalesce(kyc_applications.c.attempt, MAX_ATTEMPTS + 1),
+                kyc_applications.c.id,
+            )
         )
     ).all()
     if not rows:

@@ -148,11 +148,17 @@ def check_personal_data(data: KycPersonalData) -> None:
     for name, (low, high) in limits.items():
         if not low <= len(getattr(data, name)) <= high:
             raise from_code(
-                "KYC_INVALID_PERSONAL_DATA", f"{name}: {low} to {high} characters", {"field": name}
+                "KYC_INVALID_PERSONAL_DATA",
+                f"{name}: {low} to {high} characters",
+                {"field": name},
+                status=422,
             )
     if data.document_kind not in (KycDocumentKind.PASSPORT, KycDocumentKind.ID_CARD):
         raise from_code(
-            "KYC_INVALID_PERSONAL_DATA", "passport or id_card", {"field": "document_kind"}
+            "KYC_INVALID_PERSONAL_DATA",
+            "passport or id_card",
+            {"field": "document_kind"},
+            status=422,
         )
 
 
