@@ -146,19 +146,36 @@ def find_mrz(text: str, *, today: date) -> Mrz | None:
     taken for ``<<``, letters in digit-only fields read as the digits they resemble (and
     the reverse). What cannot be repaired shows in the check digits.
     """
+    # OCR drops runs of filler, so a names line may come out short: it is padded back.
+    # The data lines have no long runs of filler to lose and must be about their length.
     lines = [_clean(line) for line in text.splitlines()]
-    lines = [line for line in lines if len(line) >= 20]
+    lines = [line for line in lines if len(line) >= 10]
     for i in range(len(lines) - 1):
         first, second = lines[i], lines[i + 1]
-        if first.startswith("P") and 40 <= len(first) <= 48 and 40 <= len(second) <= 48:
+        if (
+            first.startswith("P")
+            and "<<" in first  # a names line: surname << given names
+            and len(first) <= 48
+            and 40 <= len(second) <= 48
+            and _digit_count(second) >= 10  # dates and check digits: 16 digits in all
+        ):
             line1, line2 = _fit(first, 44), _repair_td3(_fit(second, 44))
             return parse_td3(line1, line2, today=today)
     for i in range(len(lines) - 2):
         first, second, third = lines[i : i + 3]
-        if first[0] in "IAC" and all(27 <= len(x) <= 33 for x in (first, second, third)):
+        if (
+            first[0] in "IAC"
+            and 15 <= len(first) <= 33
+            and 27 <= len(second) <= 33
+            and _digit_count(second) >= 10
+        ):
             line2 = _repair_td1(_fit(second, 30))
             return parse_td1(_fit(first, 30), line2, _fit(third, 30), today=today)
     return None
+
+
+def _digit_count(line: str) -> int:
+    return sum(char.isdigit() for char in line)
 
 
 def _clean(line: str) -> str:

@@ -105,3 +105,19 @@ def test_a_full_name_field_is_marked_truncated() -> None:
     long_names = "P<UTO" + "VERYLONGSURNAMEOFSOMEONE<<FIRSTNAMESECONDNAME"[:39]
     mrz = parse_td3(long_names, SPECIMEN[1], today=TODAY)
     assert mrz.names_truncated
+
+
+def test_filler_that_ocr_dropped_from_the_names_line_is_put_back() -> None:
+    text = "P<UTOERIKSSON<<ANNA<MARIA<<<<\n" + SPECIMEN[1]
+    mrz = find_mrz(text, today=TODAY)
+    assert mrz is not None
+    assert (mrz.surname, mrz.given_names) == ("ERIKSSON", "ANNA MARIA")
+    assert mrz.check_digits_valid
+
+
+def test_an_id_card_zone_is_found_in_ocr_text() -> None:
+    text = "\n".join([TD1[0].rstrip("<"), TD1[1], TD1[2].rstrip("<")])
+    mrz = find_mrz(text, today=TODAY)
+    assert mrz is not None
+    assert (mrz.format, mrz.surname) == ("TD1", "ERIKSSON")
+    assert mrz.check_digits_valid
