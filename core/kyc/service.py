@@ -17,7 +17,7 @@ from core.customers.model import KycStatus
 from core.customers.service import CustomerNotFound, CustomerService
 from core.errors import CoreError, ValidationFailed
 from core.jobs import JobQueue, Jobs
-from core.kyc import repository
+from core.kyc import repository, rotation
 from core.kyc.documents import DocumentDesk, KycPorts
 from core.kyc.eligibility import PERSONAL_CONTEXT, check_complete, may_apply
 from core.kyc.errors import (
@@ -42,8 +42,6 @@ from core.persistence.database import Database
 from core.persistence.tables import customers
 
 __all__ = ["KycPorts", "KycService", "PersonalDataInput"]
-
-_NOTE_CONTEXT = "kyc.review_note"
 
 
 class KycService:
@@ -236,7 +234,7 @@ class KycService:
                     .values(
                         status=decision.status.value,
                         decision=decision.value,
-                        review_note_enc=self._keys.encrypt(note, context=_NOTE_CONTEXT),
+                        review_note_enc=self._keys.encrypt(note, context=rotation.NOTE_CONTEXT),
                         decided_by=str(actor),
                         decided_at=now,
                         updated_at=now,
@@ -275,6 +273,11 @@ class KycService:
         async with self._audited(actor, "kyc_view_document", f"kyc_document:{document_id}"):
             _staff(actor)
             return await self._documents.for_staff(document_id, actor)
+
+    async def rotate_encryption(self, actor: Actor, *, batch: int = 500) -> int:
+        """Re-encrypt KYC personal data and re-wrap document keys still under an older
+        key (the files themselves stay as they are); returns rows changed."""
+        return await rotation.rotate(self._db, self._clock, self._keys, actor, batch)
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -28,6 +29,7 @@ from core.kyc.model import ApplicationStatus, ApplicationView, Decision, Documen
 from core.kyc.tables import kyc_applications, kyc_documents
 from core.persistence.database import Database
 from core.persistence.tables import events
+from tests.conftest import INDEX_KEY, KEY_SPEC
 from tests.fakes import MutableClock, run_jobs
 from tests.kyc_support import Applicant, bank_with_kyc, selfie
 
@@ -298,3 +300,26 @@ async def test_staff_read_documents_and_personal_data_and_customers_do_not(bank:
     assert viewed[0].target == f"kyc_document:{selfie_document.id}"
     assert any(r.outcome == "rejected:KYC_STAFF_ONLY" for r in records)
     assert any(r.action == "kyc_view_personal_data" and r.outcome == "ok" for r in records)
+
+
+async def test_key_rotation_rewraps_document_keys_and_reencrypts_data(
+    bank: Bank, keyring: Keyring, clock: MutableClock, tmp_path: Path
+) -> None:
+    application = await submitted(bank, await customer(bank))
+    passport = application.document(DocumentKind.PASSPORT)
+    assert passport is not None
+    files_before = {p: p.read_bytes() for p in (tmp_path / "documents").rglob("*") if p.is_file()}
+    new_spec = "test2:" + base64.b64encode(b"n" * 32).decode() + "," + KEY_SPEC
+    rotated_keys = Keyring.parse_spec(new_spec, INDEX_KEY)
+    rotated = bank_with_kyc(bank.db, rotated_keys, clock, tmp_path / "documents")
+    assert await rotated.kyc.rotate_encryption(SYSTEM) == 3  # one application, two documents
+    assert await rotated.kyc.rotate_encryption(SYSTEM) == 0
+    async with bank.db.read() as conn:
+        keys = (await conn.execute(select(kyc_documents.c.key_enc))).scalars().all()
+        personal = (await conn.execute(select(kyc_applications.c.personal_enc))).scalar_one()
+    assert all(k.startswith("v1.test2.") for k in keys)
+    assert personal.startswith("v1.test2.")
+    files_after = {p: p.read_bytes() for p in files_before}
+    assert files_after == files_before  # the files were not rewritten
+    content = await rotated.kyc.document_content(passport.id, REVIEWER)
+    assert content.content == JANA.passport()
