@@ -480,6 +480,15 @@ ROUTES = {
     "/holds/{hold_id}": {"get"},
     "/holds/{hold_id}/post": {"post"},
     "/holds/{hold_id}/void": {"post"},
+    # KYC (issue 3)
+    "/customers/{customer_id}/kyc/applications": {"get", "post"},
+    "/kyc/applications/{application_id}": {"get"},
+    "/kyc/applications/{application_id}/personal-data": {"get", "put"},
+    "/kyc/applications/{application_id}/documents": {"post"},
+    "/kyc/applications/{application_id}/submit": {"post"},
+    "/kyc/applications/{application_id}/decision": {"post"},
+    "/kyc/reviews": {"get"},
+    "/kyc/documents/{document_id}/content": {"get"},
 }
 MONEY_MOVING = {
     "/deposits",
