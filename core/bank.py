@@ -14,6 +14,8 @@ from core.customers.service import CustomerService
 from core.fx.model import FxConfig
 from core.fx.service import FxService
 from core.jobs import JobQueue, Jobs, MemoryQueue
+from core.kyc.documents import KycPorts
+from core.kyc.service import KycService
 from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
@@ -34,6 +36,7 @@ class Bank:
     queue: JobQueue  # where services defer background work (see core.jobs)
     fx: FxService
     referrals: ReferralService
+    kyc: KycService
 
     @classmethod
     def build(
@@ -47,24 +50,38 @@ class Bank:
         queue: JobQueue | None = None,
         rates_source: RatesSource | None = None,
         fx_config: FxConfig | None = None,
+        kyc: KycPorts | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        queue = queue or MemoryQueue(clock.now)
+        customers = CustomerService(db, clock, keyring)
         ledger = LedgerService(db, clock)
         accounts = AccountService(db, clock, currencies, identity)
+        referrals = ReferralService(db, clock, keyring, ledger, accounts)
         return cls(
             db=db,
             clock=clock,
-            customers=CustomerService(db, clock, keyring),
+            customers=customers,
             accounts=accounts,
             ledger=ledger,
-            queue=queue or MemoryQueue(clock.now),
+            queue=queue,
             fx=FxService(db, clock, ledger, accounts.currencies, rates_source, fx_config),
-            referrals=ReferralService(db, clock, keyring, ledger, accounts),
+            referrals=referrals,
+            # Without ports (scanner, document store) KYC accepts no files: fail closed.
+            kyc=KycService(
+                db,
+                clock,
+                keyring,
+                customers,
+                queue,
+                kyc,
+                document_seen=referrals.attribution.record_document,
+            ),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs() + self.fx.jobs(SYSTEM) + self.referrals.jobs()
+        return Jobs() + self.fx.jobs(SYSTEM) + self.kyc.jobs() + self.referrals.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""

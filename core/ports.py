@@ -59,3 +59,63 @@ class RatesSource(Protocol):
 
 
 # -- identity documents: storage, virus scanning, MRZ reading (KYC) ----------------------
+
+
+class DocumentMissing(Exception):
+    """The document store holds nothing under the key."""
+
+
+class DocumentStoreUnavailable(Exception):
+    """The document store failed or could not be reached; the operation may be retried."""
+
+
+class DocumentStore(Protocol):
+    """Where identity documents' files live: opaque, already encrypted blobs under keys.
+
+    The core seals every file before ``put`` (see ``core.kyc.sealing``), so a store never
+    sees a document in clear. Keys are ``[A-Za-z0-9/_-]`` paths chosen by the core.
+    """
+
+    async def put(self, key: str, blob: bytes) -> None:
+        """Store ``blob`` under ``key``, replacing what was there; durable on return."""
+        ...
+
+    async def get(self, key: str) -> bytes:
+        """The blob under ``key``; :class:`DocumentMissing` if there is none."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the blob under ``key``; no error if it is already gone."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanVerdict:
+    """A malware scan's answer: clean, or the name of what was found."""
+
+    clean: bool
+    signature: str | None = None  # e.g. "Eicar-Test-Signature"
+
+
+class ScannerUnavailable(Exception):
+    """The scanner could not give a verdict (down, timed out, refused the size)."""
+
+
+class VirusScanner(Protocol):
+    """Scans a file's bytes for malware before the bank stores it."""
+
+    async def scan(self, content: bytes) -> ScanVerdict:
+        """The verdict on ``content``; :class:`ScannerUnavailable` when there is none.
+
+        A bank fails closed: without a verdict the file is not accepted.
+        """
+        ...
+
+
+class MrzReader(Protocol):
+    """Optical character recognition of an identity document's machine-readable zone."""
+
+    async def read(self, content: bytes, media_type: str) -> str | None:
+        """The text read from the document (the core finds the zone in it), or None when
+        this reader cannot read files of ``media_type`` or found no text."""
+        ...

@@ -223,14 +223,18 @@ def keys_rotate() -> None:
     from core.actors import Actor, ActorKind
     from teller.wiring import build
 
-    async def run(settings: Settings) -> int:
+    async def run(settings: Settings) -> tuple[int, int]:
         container = build(settings)
+        actor = Actor(ActorKind.STAFF, "cli")
         try:
-            return await container.bank.customers.rotate_encryption(Actor(ActorKind.STAFF, "cli"))
+            customers = await container.bank.customers.rotate_encryption(actor)
+            kyc = await container.bank.kyc.rotate_encryption(actor)
+            return customers, kyc
         finally:
             await container.close()
 
-    click.echo(f"re-encrypted {_run(run)} customers")
+    customers, kyc = _run(run)
+    click.echo(f"re-encrypted {customers} customers and {kyc} KYC records")
 
 
 @main.group()

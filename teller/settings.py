@@ -74,6 +74,21 @@ class Settings(BaseSettings):
     oidc_audience: str = "teller-api"
     oidc_jwks_url: str | None = None
 
+    # KYC: where identity documents are stored, how they are scanned, whether OCR reads
+    # passports' machine-readable zones (see README: Configuration).
+    kyc_document_store: Literal["local", "s3"] = "local"
+    kyc_documents_dir: Path | None = Field(default=None, description="default: <data>/kyc")
+    kyc_s3_bucket: str | None = None
+    kyc_s3_endpoint_url: str | None = None
+    kyc_s3_region: str = "us-east-1"
+    kyc_s3_access_key_id: str | None = None
+    kyc_s3_secret_access_key: SecretStr | None = None
+    kyc_s3_prefix: str = ""
+    kyc_s3_server_side_encryption: str | None = None
+    kyc_scanner: Literal["development", "clamav"] = "development"
+    kyc_clamd_address: str = "tcp://127.0.0.1:3310"
+    kyc_mrz_reader: Literal["auto", "tesseract", "off"] = "auto"
+
     @field_validator("currencies")
     @classmethod
     def _currencies(cls, value: str) -> str:
@@ -130,3 +145,6 @@ def check_production(settings: Settings) -> None:
         raise ConfigurationError(
             "production mode needs " + ", ".join(missing) + " (see README: Configuration)"
         )
+    if settings.kyc_scanner == "development":
+        # The development scanner knows EICAR and executables, not malware.
+        raise ConfigurationError("production mode needs TELLER_KYC_SCANNER=clamav")

@@ -17,10 +17,16 @@ from core.clock import Clock, SystemClock
 from core.fx.model import FxConfig, Spreads
 from core.jobqueue.queue import SqlJobQueue
 from core.jobs import JobQueue
+from core.kyc.documents import KycPorts
 from core.persistence.database import Database
-from core.ports import RatesSource
+from core.ports import DocumentStore, MrzReader, RatesSource, VirusScanner
+from integrations.documents.local import LocalDocumentStore
+from integrations.documents.s3 import S3DocumentStore, S3Settings
+from integrations.mrz.tesseract import TesseractMrzReader, tesseract_path
 from integrations.procrastinate import ProcrastinateQueue, open_app, register
 from integrations.rates import DEFAULT_TABLE, EcbRatesSource, StaticRatesTable
+from integrations.virusscan.clamav import ClamdScanner
+from integrations.virusscan.development import DevelopmentScanner
 from teller.keys import load_keyring
 from teller.settings import ConfigurationError, Settings, check_production
 
@@ -87,6 +93,7 @@ def build(settings: Settings) -> Container:
         queue=queue,
         rates_source=rates_source(settings, clock),
         fx_config=fx_config(settings),
+        kyc=kyc_ports(settings),
     )
     if app is not None:
         register(app, bank.jobs(), db, clock)
@@ -105,3 +112,36 @@ async def ensure_procrastinate_schema(db: Database, app: procrastinate.App) -> N
         ).scalar()
     if not present:
         await app.schema_manager.apply_schema_async()
+
+
+def kyc_ports(settings: Settings) -> KycPorts:
+    """KYC's document store, malware scanner and MRZ reader, as the settings choose."""
+    store: DocumentStore
+    if settings.kyc_document_store == "s3":
+        if not settings.kyc_s3_bucket:
+            raise ConfigurationError("TELLER_KYC_DOCUMENT_STORE=s3 needs TELLER_KYC_S3_BUCKET")
+        secret = settings.kyc_s3_secret_access_key
+        store = S3DocumentStore(
+            S3Settings(
+                bucket=settings.kyc_s3_bucket,
+                endpoint_url=settings.kyc_s3_endpoint_url,
+                region=settings.kyc_s3_region,
+                access_key_id=settings.kyc_s3_access_key_id,
+                secret_access_key=None if secret is None else secret.get_secret_value(),
+                prefix=settings.kyc_s3_prefix,
+                server_side_encryption=settings.kyc_s3_server_side_encryption,
+            )
+        )
+    else:
+        store = LocalDocumentStore(settings.kyc_documents_dir or settings.data_dir / "kyc")
+    scanner: VirusScanner = (
+        ClamdScanner(settings.kyc_clamd_address)
+        if settings.kyc_scanner == "clamav"
+        else DevelopmentScanner()
+    )
+    mrz: MrzReader | None = None
+    if settings.kyc_mrz_reader == "tesseract" or (
+        settings.kyc_mrz_reader == "auto" and tesseract_path() is not None
+    ):
+        mrz = TesseractMrzReader()  # FileNotFoundError when asked for and not installed
+    return KycPorts(store, scanner, mrz)

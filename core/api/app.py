@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from core.api import problems
 from core.api.auth import Authenticator
 from core.api.body_limit import BodyLimitMiddleware
-from core.api.routes import customers, fx, ledger, referrals
+from core.api.kyc_schemas import UPLOAD_ROUTE
+from core.api.routes import customers, fx, kyc, ledger, referrals
 from core.bank import Bank
 
 DESCRIPTION = """\
@@ -36,5 +37,7 @@ def create_api(
     api.include_router(ledger.router)
     api.include_router(fx.router)
     api.include_router(referrals.router)
-    api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    api.include_router(kyc.router)
+    # KYC documents (base64, up to 10 MB files) are the one body larger than the rest.
+    api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=[UPLOAD_ROUTE])
     return api

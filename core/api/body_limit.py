@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,19 +12,37 @@ from core.api.problems import PROBLEM_JSON, BodyTooLarge
 
 
 class BodyLimitMiddleware:
-    """A pure ASGI middleware: checks Content-Length, then counts streamed bytes."""
+    """A pure ASGI middleware: checks Content-Length, then counts streamed bytes.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``larger`` lets a few routes take bigger bodies (KYC document uploads): each is a
+    method, a regular expression for the path under the app, and that route's limit.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        larger: Sequence[tuple[str, str, int]] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self._larger = [(method, re.compile(path), limit) for method, path, limit in larger]
+
+    def _limit(self, scope: Scope) -> int:
+        path = scope["path"].removeprefix(scope.get("root_path", ""))
+        for method, pattern, limit in self._larger:
+            if scope["method"] == method and pattern.fullmatch(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(send)
+            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
+                await self._refuse(send, max_bytes)
                 return
         received = 0
         started = False
@@ -32,8 +52,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -46,13 +66,13 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, max_bytes)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, max_bytes: int) -> None:
         body = json.dumps(
             {
                 "type": "urn:teller:problem:payload_too_large",
-                "title": f"The request body is larger than {self.max_bytes} bytes.",
+                "title": f"The request body is larger than {max_bytes} bytes.",
                 "status": 413,
                 "code": "PAYLOAD_TOO_LARGE",
             }

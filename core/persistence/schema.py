@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import core.fx.tables
 import core.jobqueue.tables
+import core.kyc.tables
 import core.referrals.tables  # noqa: F401
 from core.persistence.tables import metadata
 

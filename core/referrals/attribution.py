@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 import pycountry
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,12 +61,20 @@ _CODE_ATTEMPTS = 5
 
 
 def document_fingerprint(keyring: Keyring, country: str, number: str) -> str:
-    """The keyed hash of an identity document: issuing country (ISO 3166 alpha-2) and
-    number, read leniently (case, spaces, dashes). ``ValidationFailed`` for nonsense;
-    the number itself never appears in an error."""
-    code = country.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    """The keyed hash of an identity document: issuing country (ISO 3166 alpha-2, or the
+    alpha-3 that machine-readable zones use) and number, read leniently (case, spaces,
+    dashes). ``ValidationFailed`` for nonsense; the number never appears in an error."""
+    given = country.strip().upper()
+    found = (
+        pycountry.countries.get(alpha_2=given)
+        if len(given) == 2
+        else pycountry.countries.get(alpha_3=given)
+        if len(given) == 3
+        else None
+    )
+    if found is None:
         raise ValidationFailed("an ISO 3166 country code like CZ", field="document_country")
+    code = found.alpha_2
     digits = re.sub(r"[\s\-/.]", "", number).upper()
     if not _DOCUMENT_NUMBER.fullmatch(digits):
         raise ValidationFailed(
@@ -209,20 +218,16 @@ class AttributionService:
         target = f"customer:{customer_id}"
         try:
             fingerprint = document_fingerprint(self._keys, country, number)
+            dialect = postgresql if self._db.is_postgres else sqlite
             async with self._db.transaction() as conn:
                 await _customer(conn, customer_id)
-                known = await conn.execute(
-                    select(identity_fingerprints.c.customer_id).where(
-                        identity_fingerprints.c.customer_id == customer_id,
-                        identity_fingerprints.c.document_index == fingerprint,
-                    )
+                # Told of one document by concurrent runs (the KYC job runs at least
+                # once): the first insert wins, the others find it there.
+                await conn.execute(
+                    dialect.insert(identity_fingerprints)
+                    .values(customer_id=customer_id, document_index=fingerprint, recorded_at=now)
+                    .on_conflict_do_nothing()
                 )
-                if known.first() is None:
-                    await conn.execute(
-                        insert(identity_fingerprints).values(
-                            customer_id=customer_id, document_index=fingerprint, recorded_at=now
-                        )
-                    )
                 await record(conn, now, actor, "record_identity_document", target)
         except CoreError as exc:
             await record_rejection(self._db, now, actor, "record_identity_document", target, exc)

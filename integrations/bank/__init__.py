@@ -30,6 +30,15 @@ from integrations.bank.fx import (
     QuoteSide,
     QuoteStatus,
 )
+from integrations.bank.kyc import (
+    KycAPI,
+    KycApplication,
+    KycApplicationStatus,
+    KycDecision,
+    KycDocument,
+    KycDocumentKind,
+    KycPersonalData,
+)
 from integrations.bank.referrals import (
     CashbackOffer,
     Referral,
@@ -80,6 +89,13 @@ __all__ = [
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidRequest",
+    "KycAPI",
+    "KycApplication",
+    "KycApplicationStatus",
+    "KycDecision",
+    "KycDocument",
+    "KycDocumentKind",
+    "KycPersonalData",
     "KycStatus",
     "NotFound",
     "Posting",

@@ -24,6 +24,7 @@ from typing import Protocol
 from uuid import UUID
 
 from integrations.bank.fx import FxAPI
+from integrations.bank.kyc import KycAPI
 from integrations.bank.referrals import ReferralsAPI
 from integrations.bank.types import (
     Account,
@@ -37,7 +38,7 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(FxAPI, ReferralsAPI, Protocol):
+class BankAPI(FxAPI, KycAPI, ReferralsAPI, Protocol):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
 
     # -- customers --------------------------------------------------------------------

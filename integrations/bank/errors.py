@@ -110,6 +110,10 @@ _CLASSES: dict[str, type[BankError]] = {
         InvalidRequest,
     ),
     "IDEMPOTENCY_CONFLICT": IdempotencyConflict,
+    # KYC file refusals carry 413 and 415, which have no class of their own.
+    "KYC_DOCUMENT_TOO_LARGE": InvalidRequest,
+    "KYC_DOCUMENT_TYPE_NOT_ALLOWED": InvalidRequest,
+    "KYC_UNAVAILABLE": BankUnavailable,
     **dict.fromkeys(
         (
             "HOLD_NOT_PENDING",

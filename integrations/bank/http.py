@@ -22,6 +22,7 @@ from integrations.bank import checks, wire
 from integrations.bank.api import BankAPI
 from integrations.bank.errors import UNAVAILABLE, BankError, BankUnavailable, from_code
 from integrations.bank.fx.http import HttpFx
+from integrations.bank.kyc import HttpKyc
 from integrations.bank.referrals import HttpReferrals
 from integrations.bank.retry import (
     RetryPolicy,
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 _PROBLEM_TYPES = ("application/problem+json", "application/json")
 
 
-class HttpBank(HttpFx, HttpReferrals):
+class HttpBank(HttpFx, HttpKyc, HttpReferrals):
     """``BankAPI`` over HTTP, authenticated with an API key (``X-API-Key``).
 
     ``base_url`` is Teller's root (the API lives under ``api_prefix``). ``retries`` counts

@@ -503,6 +503,15 @@ ROUTES = {
     "/customers/{customer_id}/referral": {"get", "post"},
     "/customers/{customer_id}/identity-documents": {"post"},
     "/customers/{customer_id}/cashback-rates": {"get"},
+    # KYC (issue 3)
+    "/customers/{customer_id}/kyc/applications": {"get", "post"},
+    "/kyc/applications/{application_id}": {"get"},
+    "/kyc/applications/{application_id}/personal-data": {"get", "put"},
+    "/kyc/applications/{application_id}/documents": {"post"},
+    "/kyc/applications/{application_id}/submit": {"post"},
+    "/kyc/applications/{application_id}/decision": {"post"},
+    "/kyc/reviews": {"get"},
+    "/kyc/documents/{document_id}/content": {"get"},
 }
 MONEY_MOVING = {
     "/deposits",

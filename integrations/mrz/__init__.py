@@ -1,0 +1,1 @@
+"""Reading identity documents' machine-readable zones (``core.ports.MrzReader``)."""
