@@ -14,6 +14,8 @@ from core.customers.service import CustomerService
 from core.jobs import JobQueue, Jobs, MemoryQueue
 from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
+from core.payments.config import PaymentsConfig
+from core.payments.service import Payments
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
 
@@ -28,6 +30,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
+    payments: Payments  # fees, limits, switches, risk review, transfers, money requests
 
     @classmethod
     def build(
@@ -39,20 +42,25 @@ class Bank:
         clock: Clock | None = None,
         identity: BankIdentity | None = None,
         queue: JobQueue | None = None,
+        payments: PaymentsConfig | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        customers = CustomerService(db, clock, keyring)
+        accounts = AccountService(db, clock, currencies, identity)
+        ledger = LedgerService(db, clock)
         return cls(
             db=db,
             clock=clock,
-            customers=CustomerService(db, clock, keyring),
-            accounts=AccountService(db, clock, currencies, identity),
-            ledger=LedgerService(db, clock),
+            customers=customers,
+            accounts=accounts,
+            ledger=ledger,
             queue=queue or MemoryQueue(clock.now),
+            payments=Payments(db, clock, keyring, ledger, accounts, customers, payments),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs()
+        return Jobs() + self.payments.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""
