@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import ValidationFailed
-from core.money import Currency
+from core.money import Currency, UnknownCurrency
 from core.payments.model import per_currency
 
 Score = Annotated[int, Field(ge=0, le=100)]
@@ -30,7 +30,10 @@ class _Rule(BaseModel):
     @field_validator("amounts", mode="after", check_fields=False)
     @classmethod
     def _codes(cls, value: dict[str, int]) -> dict[str, int]:
-        return {Currency.of(code).code: amount for code, amount in value.items()}
+        try:
+            return {Currency.of(code).code: amount for code, amount in value.items()}
+        except UnknownCurrency:
+            raise ValueError("amounts are keyed by ISO 4217 codes Teller knows") from None
 
 
 class AmountRule(_Rule):

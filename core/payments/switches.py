@@ -87,11 +87,12 @@ class SwitchService:
         The data carries ``operation``, ``currency``, ``scope``, ``until`` (ISO 8601, or
         None while staff have not said) and ``reason`` (staff's words, shown to customers).
         """
-        found = await self.blocking(operation, currency)
+        code = currency_code(currency)
+        found = await self.blocking(operation, code)
         if found is not None:
             raise OperationDisabled(
                 operation=operation.value,
-                currency=currency.upper(),
+                currency=code,
                 scope=found.scope.value,
                 until=None if found.ends_at is None else found.ends_at.isoformat(),
                 reason=found.reason,
@@ -100,9 +101,10 @@ class SwitchService:
     async def blocking(self, operation: Operation, currency: str) -> Switch | None:
         """The switch stopping ``operation`` in ``currency`` now (the longest), or None."""
         now = self._clock.now()
+        code = currency_code(currency)
         async with self._db.read() as conn:
             current = await self._current(conn, now)
-        covering = [s for s in current if s.active_at(now) and s.covers(operation, currency)]
+        covering = [s for s in current if s.active_at(now) and s.covers(operation, code)]
         if not covering:
             return None
         # The one that lasts longest is the honest "until": an open-ended one above all.
