@@ -207,9 +207,9 @@ class MoneyRequestService:
     ) -> PaymentView:
         """Pay the request from the payer's ``source_account_id``: a transfer to the
         requester's account through the usual path (it may be held for review)."""
-        request = await self.get(request_id)
 
         async def prepare() -> Prepared:
+            request = await self.get(request_id)
             self._ensure_open(request.id, request.status.value, request.expires_at)
             source = await self._accounts.get(source_account_id)
             if source.customer_id != request.payer_customer_id:

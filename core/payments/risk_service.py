@@ -184,7 +184,7 @@ class RiskService:
             await conn.execute(
                 select(func.count()).where(
                     payments.c.payer_customer_id == payer,
-                    payments.c.created_at >= since,
+                    payments.c.created_at > since,
                     payments.c.status == PaymentStatus.COMPLETED.value,
                 )
             )
