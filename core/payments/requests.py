@@ -39,7 +39,7 @@ from core.payments.model import (
     currency_code,
     mask_name,
 )
-from core.payments.recipients import RecipientRef, Recipients, account_recipient
+from core.payments.recipients import Recipient, RecipientRef, Recipients, account_recipient
 from core.payments.repository import PaymentView
 from core.payments.tables import money_requests
 from core.payments.transfers import Prepared, TransferRequest, TransferService
@@ -214,9 +214,12 @@ class MoneyRequestService:
             source = await self._accounts.get(source_account_id)
             if source.customer_id != request.payer_customer_id:
                 raise SourceNotAllowed(account_id=str(source_account_id))
-            recipient = await account_recipient(
-                self._accounts, self._customers, request.requester_account_id, request.currency
-            )
+
+            async def requester(currency: str) -> Recipient:
+                return await account_recipient(
+                    self._accounts, self._customers, request.requester_account_id, currency
+                )
+
             transfer = TransferRequest(
                 source_account_id,
                 RecipientRef(RecipientKind.ACCOUNT.value, ""),
@@ -225,7 +228,7 @@ class MoneyRequestService:
                 "Payment of a money request",
                 expected_fee,
             )
-            return await self._transfers.prepare(transfer, recipient)
+            return await self._transfers.prepare(transfer, requester)
 
         async def claim_request(conn: AsyncConnection, payment_id: UUID) -> None:
             row = await self._row(conn, request_id, lock=True)

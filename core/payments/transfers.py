@@ -51,6 +51,7 @@ from core.persistence.database import Database
 from core.persistence.tables import idempotency_keys
 
 OnInsert = Callable[[AsyncConnection, UUID], Awaitable[None]]
+Resolve = Callable[[str], Awaitable[Recipient]]
 OPERATION = Operation.TRANSFER_INTERNAL
 
 
@@ -138,7 +139,7 @@ class TransferService:
     async def preview(self, request: TransferRequest) -> TransferPreview:
         """The fee, total and masked recipient; checks everything sending would, except
         funds, limits and the risk review (those are judged when it is sent)."""
-        prepared = await self.prepare(request, await self._resolve(request))
+        prepared = await self.prepare(request, self._resolver(request))
         assert prepared.source.customer_id is not None
         limits = await self._limits.status(prepared.source.customer_id, prepared.quote.currency)
         return TransferPreview(prepared.quote, prepared.recipient, limits)
@@ -164,7 +165,7 @@ class TransferService:
             actor,
             key,
             f"account:{request.source_account_id}",
-            lambda: self._resolve_and_prepare(request),
+            lambda: self.prepare(request, self._resolver(request)),
         )
 
     async def start(
@@ -224,15 +225,16 @@ class TransferService:
             )
             return await repo.find(conn, claim.resource_id, self._keys)
 
-    async def _resolve(self, request: TransferRequest) -> Recipient:
-        return await self._recipients.resolve(request.recipient, currency_code(request.currency))
+    def _resolver(self, request: TransferRequest) -> Resolve:
+        async def resolve(currency: str) -> Recipient:
+            return await self._recipients.resolve(request.recipient, currency)
 
-    async def _resolve_and_prepare(self, request: TransferRequest) -> Prepared:
-        return await self.prepare(request, await self._resolve(request))
+        return resolve
 
-    async def prepare(self, request: TransferRequest, recipient: Recipient) -> Prepared:
-        """Every check a transfer passes before its money is reserved (``request``'s
-        recipient reference is not looked at: ``recipient`` is who it resolved to)."""
+    async def prepare(self, request: TransferRequest, resolve: Resolve) -> Prepared:
+        """Every check a transfer passes before its money is reserved: the payer's side
+        first, then the recipient ``resolve`` finds for the currency (``request``'s own
+        recipient reference is not looked at here)."""
         code = currency_code(request.currency)
         amount = check_minor(request.amount, "amount", positive=True)
         description = check_text(request.description, "description")
@@ -244,6 +246,7 @@ class TransferService:
         if source.currency != code:
             raise CurrencyMismatch(account_currency=source.currency, currency=code)
         await self._switches.ensure_enabled(OPERATION, code)
+        recipient = await resolve(code)
         if recipient.customer_id == source.customer_id:
             raise RecipientIsPayer()
         quote = await self._fees.quote(OPERATION, amount, code)
