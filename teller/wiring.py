@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core.accounts.service import BankIdentity
 from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
 from core.clock import SystemClock
+from core.payments.config import PaymentsConfig
 from core.persistence.database import Database
 from teller.keys import load_keyring
 from teller.settings import Settings, check_production
@@ -38,6 +40,11 @@ def build(settings: Settings) -> Container:
         settings.currency_list,
         clock=clock,
         identity=BankIdentity(settings.iban_country, settings.bank_code),
+        payments=PaymentsConfig(
+            time_zone=settings.time_zone,
+            review_window=timedelta(hours=settings.payment_review_hours),
+            money_request_ttl=timedelta(days=settings.money_request_days),
+        ),
     )
     api_keys = ApiKeys(db, clock)
     oidc = None

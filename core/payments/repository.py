@@ -10,10 +10,12 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import idempotency
 from core.crypto import Keyring
 from core.payments.errors import PaymentNotFound
 from core.payments.model import Decision, PaymentStatus
 from core.payments.tables import payments
+from core.persistence.tables import idempotency_keys
 from core.persistence.types import AnyRow
 
 LABEL_CONTEXT = "payment.recipient_label"
@@ -126,3 +128,47 @@ async def move(
         .values(status=to.value, updated_at=now, **values)
     )
     return bool(result.rowcount)
+
+
+async def search(
+    conn: AsyncConnection,
+    keys: Keyring,
+    status: PaymentStatus | None,
+    payer: UUID | None,
+    limit: int,
+) -> list[PaymentView]:
+    """Payments newest first, by status and/or payer (``limit`` kept to 1–200)."""
+    query = select(payments).order_by(payments.c.created_at.desc(), payments.c.id)
+    if status is not None:
+        query = query.where(payments.c.status == status.value)
+    if payer is not None:
+        query = query.where(payments.c.payer_customer_id == payer)
+    rows = (await conn.execute(query.limit(max(1, min(limit, 200))))).all()
+    return [view(r, keys) for r in rows]
+
+
+async def claimed(
+    conn: AsyncConnection, scope: str, key: str, command: str, fingerprint: str
+) -> UUID | None:
+    """The payment an idempotency key already made, or None if the key is free.
+
+    The same key for a different request raises ``IDEMPOTENCY_CONFLICT``.
+    """
+    row = (
+        await conn.execute(
+            select(idempotency_keys).where(
+                idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    claim = idempotency.earlier(
+        row.command,
+        row.fingerprint,
+        row.resource_id,
+        row.response,
+        command=command,
+        fingerprint_=fingerprint,
+    )
+    return claim.resource_id

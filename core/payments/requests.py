@@ -8,7 +8,6 @@ with the payer's own idempotency key. Events name both customers, so each can be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from uuid import UUID, uuid4
@@ -16,7 +15,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core import events, idempotency
+from core import idempotency
 from core.accounts.service import AccountService
 from core.actors import SYSTEM, Actor
 from core.audit.log import record, record_rejection
@@ -24,6 +23,7 @@ from core.clock import Clock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
 from core.errors import CoreError
+from core.payments import request_store as store
 from core.payments.config import PaymentsConfig
 from core.payments.errors import (
     MoneyRequestNotFound,
@@ -37,37 +37,18 @@ from core.payments.model import (
     check_minor,
     check_text,
     currency_code,
-    mask_name,
 )
 from core.payments.recipients import Recipient, RecipientRef, Recipients, account_recipient
 from core.payments.repository import PaymentView
+from core.payments.request_store import NOTE_CONTEXT, MoneyRequestView
 from core.payments.tables import money_requests
 from core.payments.transfers import Prepared, TransferRequest, TransferService
 from core.persistence.database import Database
 from core.persistence.types import AnyRow
 
-NOTE_CONTEXT = "money_request.note"
 MAX_NOTE = 140
 Role = Literal["payer", "requester"]
 _OPEN = MoneyRequestStatus.PENDING.value
-
-
-@dataclass(frozen=True, slots=True)
-class MoneyRequestView:
-    id: UUID
-    requester_customer_id: UUID
-    requester_account_id: UUID
-    requester_name: str  # masked, as the payer sees them: "Ivan P."
-    payer_customer_id: UUID
-    payer_name: str  # masked
-    amount: int
-    currency: str
-    note: str | None
-    status: MoneyRequestStatus
-    payment_id: UUID | None
-    expires_at: datetime
-    created_at: datetime
-    updated_at: datetime
 
 
 class MoneyRequestService:
@@ -139,7 +120,7 @@ class MoneyRequestService:
                         at=now,
                     )
                     if not claim.is_new:
-                        return await self._view(await self._row(conn, claim.resource_id))
+                        return await self._view(await store.find(conn, claim.resource_id))
                 await conn.execute(
                     insert(money_requests).values(
                         id=request_id,
@@ -157,8 +138,8 @@ class MoneyRequestService:
                         updated_at=now,
                     )
                 )
-                row = await self._row(conn, request_id)
-                await self._event(conn, "money_request.created", row, now)
+                row = await store.find(conn, request_id)
+                await store.record_event(conn, "money_request.created", row, now)
                 details = {"amount": amount, "currency": code, "payer_kind": payer.kind}
                 await record(
                     conn, now, actor, "request_money", f"money_request:{request_id}", details
@@ -170,7 +151,7 @@ class MoneyRequestService:
 
     async def get(self, request_id: UUID) -> MoneyRequestView:
         async with self._db.read() as conn:
-            row = await self._row(conn, request_id)
+            row = await store.find(conn, request_id)
         return await self._view(row)
 
     async def for_customer(
@@ -231,7 +212,7 @@ class MoneyRequestService:
             return await self._transfers.prepare(transfer, requester)
 
         async def claim_request(conn: AsyncConnection, payment_id: UUID) -> None:
-            row = await self._row(conn, request_id, lock=True)
+            row = await store.find(conn, request_id, lock=True)
             self._ensure_open(request_id, row.status, row.expires_at)
             await conn.execute(
                 update(money_requests)
@@ -311,7 +292,7 @@ class MoneyRequestService:
         target = f"money_request:{request_id}"
         try:
             async with self._db.transaction() as conn:
-                row = await self._row(conn, request_id, lock=True)
+                row = await store.find(conn, request_id, lock=True)
                 owner = row.payer_customer_id if role == "payer" else row.requester_customer_id
                 if owner != customer_id:
                     raise MoneyRequestNotFound(request_id=str(request_id))  # not theirs to see
@@ -322,8 +303,8 @@ class MoneyRequestService:
                     .where(money_requests.c.id == request_id)
                     .values(status=status.value, updated_at=now)
                 )
-                row = await self._row(conn, request_id)
-                await self._event(conn, f"money_request.{status.value}", row, now)
+                row = await store.find(conn, request_id)
+                await store.record_event(conn, f"money_request.{status.value}", row, now)
                 await record(conn, now, actor, action, target, {"status": status.value})
         except CoreError as exc:
             await record_rejection(self._db, now, actor, action, target, exc)
@@ -336,45 +317,5 @@ class MoneyRequestService:
         if expires_at <= self._clock.now():  # before the sweep gets to it
             raise MoneyRequestNotPending(request_id=str(request_id), status="expired")
 
-    async def _row(self, conn: AsyncConnection, request_id: UUID, *, lock: bool = False) -> AnyRow:
-        query = select(money_requests).where(money_requests.c.id == request_id)
-        row = (await conn.execute(query.with_for_update() if lock else query)).one_or_none()
-        if row is None:
-            raise MoneyRequestNotFound(request_id=str(request_id))
-        return row
-
     async def _view(self, row: AnyRow) -> MoneyRequestView:
-        requester = await self._customers.get(row.requester_customer_id)
-        payer = await self._customers.get(row.payer_customer_id)
-        note = (
-            None
-            if row.note_enc is None
-            else self._keys.decrypt(row.note_enc, context=NOTE_CONTEXT)
-        )
-        return MoneyRequestView(
-            id=row.id,
-            requester_customer_id=row.requester_customer_id,
-            requester_account_id=row.requester_account_id,
-            requester_name=mask_name(requester.full_name),
-            payer_customer_id=row.payer_customer_id,
-            payer_name=mask_name(payer.full_name),
-            amount=int(row.amount),
-            currency=row.currency,
-            note=note,
-            status=MoneyRequestStatus(row.status),
-            payment_id=row.payment_id,
-            expires_at=row.expires_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
-    @staticmethod
-    async def _event(conn: AsyncConnection, type_: str, row: AnyRow, now: datetime) -> None:
-        payload = {
-            "request_id": str(row.id),
-            "requester_customer_id": str(row.requester_customer_id),
-            "payer_customer_id": str(row.payer_customer_id),
-            "amount": int(row.amount),
-            "currency": row.currency,
-        }
-        await events.record(conn, type_, row.id, payload, now)
+        return await store.view(self._keys, self._customers, row)

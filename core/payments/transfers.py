@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import idempotency
@@ -48,7 +48,6 @@ from core.payments.settlement import Settlement
 from core.payments.switches import SwitchService
 from core.payments.tables import payments
 from core.persistence.database import Database
-from core.persistence.tables import idempotency_keys
 
 OnInsert = Callable[[AsyncConnection, UUID], Awaitable[None]]
 Resolve = Callable[[str], Awaitable[Recipient]]
@@ -125,14 +124,8 @@ class TransferService:
         limit: int = 50,
     ) -> list[PaymentView]:
         """Newest first; by status (the review queue: ``pending_review``) and/or payer."""
-        query = select(payments).order_by(payments.c.created_at.desc(), payments.c.id)
-        if status is not None:
-            query = query.where(payments.c.status == status.value)
-        if customer_id is not None:
-            query = query.where(payments.c.payer_customer_id == customer_id)
         async with self._db.read() as conn:
-            rows = (await conn.execute(query.limit(max(1, min(limit, 200))))).all()
-        return [repo.view(r, self._keys) for r in rows]
+            return await repo.search(conn, self._keys, status, customer_id, limit)
 
     # -- preview and send ---------------------------------------------------------------
 
@@ -206,24 +199,8 @@ class TransferService:
     ) -> PaymentView | None:
         """The payment this key already made (a retry), or None for a new request."""
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(idempotency_keys).where(
-                        idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
-                    )
-                )
-            ).one_or_none()
-            if row is None:
-                return None
-            claim = idempotency.earlier(
-                row.command,
-                row.fingerprint,
-                row.resource_id,
-                row.response,
-                command=command,
-                fingerprint_=fingerprint,
-            )
-            return await repo.find(conn, claim.resource_id, self._keys)
+            claimed = await repo.claimed(conn, scope, key, command, fingerprint)
+            return None if claimed is None else await repo.find(conn, claimed, self._keys)
 
     def _resolver(self, request: TransferRequest) -> Resolve:
         async def resolve(currency: str) -> Recipient:

@@ -13,7 +13,7 @@ from core.payments.model import MoneyRequestStatus as CoreRequestStatus
 from core.payments.model import Operation as CoreOperation
 from core.payments.recipients import RecipientRef
 from core.payments.repository import PaymentView
-from core.payments.requests import MoneyRequestView
+from core.payments.request_store import MoneyRequestView
 from core.payments.transfers import TransferRequest
 from integrations.bank import checks
 from integrations.bank.payments import (

@@ -12,18 +12,17 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Response
 
 from core.api.deps import Admin, BankDep, IdempotencyKey, Reader
-from core.api.payments_schemas import (
+from core.api.payments_admin_schemas import (
     ApprovalCreate,
     FeeRuleIn,
-    FeeRuleOut,
     LimitRuleIn,
     LimitRuleOut,
-    PaymentOut,
     RejectionCreate,
     RiskRulesOut,
     SwitchCreate,
     SwitchOut,
 )
+from core.api.payments_schemas import FeeRuleOut, PaymentOut
 from core.customers.model import KycLevel
 from core.payments.fees import FeeRule
 from core.payments.limits import LimitRule

@@ -1,8 +1,11 @@
-"""payments
+"""payments: fee and limit rules, limit counters and reservations, admin switches, risk
+settings, contact changes, transfers between customers, money requests
+
+The shipped defaults (fees, limits, risk rules) live in code; these tables hold what staff
+change, so a fresh database behaves like the defaults with no seed rows.
 
 Revision ID: 0006
 Revises: 0002
-Create Date: 2026-11-30 05:29:54.714475
 """
 
 from __future__ import annotations
