@@ -253,7 +253,8 @@ async def test_money_requests_are_made_paid_declined_and_cancelled_alike(
 ) -> None:
     _, requester = await verified(bank_api, "Ivan Petrov")
     phone, payer = await verified(bank_api, "Olga Kovalenko", funded=10_000)
-    assert requester.customer_id is not None and payer.customer_id is not None
+    assert requester.customer_id is not None
+    assert payer.customer_id is not None
     k = key()
     asked = await bank_api.request_money(
         requester.id, by_phone(phone), eur(1_250), note="Cinema", idempotency_key=k

@@ -113,7 +113,8 @@ async def test_a_request_by_account_number_works_the_same(bank: Bank) -> None:
 
 async def test_the_payer_declines_and_the_requester_cancels(bank: Bank) -> None:
     requester, payer, first = await ask(bank)
-    assert payer.customer_id is not None and requester.customer_id is not None
+    assert payer.customer_id is not None
+    assert requester.customer_id is not None
     requests = bank.payments.requests
     with pytest.raises(CoreError) as caught:  # only the payer may decline
         await requests.decline(first.id, requester.customer_id, CLIENT)
@@ -184,7 +185,8 @@ async def test_requests_are_listed_for_each_side(bank: Bank, clock: MutableClock
         requester.id, to_phone(PAYER_PHONE), 300, "EUR", None, CLIENT
     )
     requests = bank.payments.requests
-    assert payer.customer_id is not None and requester.customer_id is not None
+    assert payer.customer_id is not None
+    assert requester.customer_id is not None
     asked_of = await requests.for_customer(payer.customer_id, role="payer")
     assert [r.id for r in asked_of] == [second.id, first.id]
     assert await requests.for_customer(payer.customer_id, role="requester") == []

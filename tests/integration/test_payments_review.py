@@ -51,7 +51,8 @@ async def test_a_large_transfer_to_a_new_recipient_is_held_with_its_funds_on_hol
     assert payment.status is PaymentStatus.PENDING_REVIEW
     assert (payment.risk_score, payment.held) == (70, True)
     assert [r["rule"] for r in payment.risk_reasons] == ["large_amount", "new_recipient"]
-    assert payment.hold_id is not None and payment.entry_id is None
+    assert payment.hold_id is not None
+    assert payment.entry_id is None
     hold = await bank.ledger.hold(payment.hold_id)
     assert (hold.amount, hold.status, hold.account_id) == (
         LARGE + 100,
