@@ -81,43 +81,57 @@ class ReviewService:
             if decision is Decision.APPROVED:
                 current = await self._get(payment_id)
                 await self._switches.ensure_enabled(Operation.TRANSFER_INTERNAL, current.currency)
-            async with self._db.transaction() as conn:
-                if key is not None:
-                    claim = await idempotency.claim(
-                        conn,
-                        scope=str(actor),
-                        key=key,
-                        command=action,
-                        fingerprint_=idempotency.fingerprint(
-                            action, {"payment_id": str(payment_id), "note": text}
-                        ),
-                        resource_id=payment_id,
-                        at=now,
-                    )
-                    if not claim.is_new:  # a retry: carry on from wherever it is
-                        payment = await repo.find(conn, payment_id, self._keys)
-                        return (await self._settlement.advance(payment))[0]
-                payment = await repo.find(conn, payment_id, self._keys, lock=True)
-                if payment.status is not PaymentStatus.PENDING_REVIEW:
-                    raise PaymentNotPending(payment_id=str(payment_id), status=payment.status)
-                await repo.move(
-                    conn,
-                    payment_id,
-                    PaymentStatus.PENDING_REVIEW,
-                    PaymentStatus.PROCESSING,
-                    now,
-                    decision=decision.value,
-                    reviewed_by=str(actor),
-                    reviewed_at=now,
-                    review_note=text,
-                )
-                details = {"note": text, "amount": payment.amount, "currency": payment.currency}
-                await record(conn, now, actor, action, target, details)
-                payment = await repo.find(conn, payment_id, self._keys)
+            payment = await self._record(payment_id, decision, actor, key, text, now)
         except CoreError as exc:
             await record_rejection(self._db, now, actor, action, target, exc)
             raise
         return (await self._settlement.advance(payment))[0]
+
+    async def _record(
+        self,
+        payment_id: UUID,
+        decision: Decision,
+        actor: Actor,
+        key: str | None,
+        text: str | None,
+        now: datetime,
+    ) -> PaymentView:
+        """Claim the staff member's key and record the decision (the payment goes back
+        to ``processing`` for :class:`Settlement` to carry out)."""
+        action = "approve_transfer" if decision is Decision.APPROVED else "reject_transfer"
+        target = f"payment:{payment_id}"
+        async with self._db.transaction() as conn:
+            if key is not None:
+                claim = await idempotency.claim(
+                    conn,
+                    scope=str(actor),
+                    key=key,
+                    command=action,
+                    fingerprint_=idempotency.fingerprint(
+                        action, {"payment_id": str(payment_id), "note": text}
+                    ),
+                    resource_id=payment_id,
+                    at=now,
+                )
+                if not claim.is_new:  # a retry: carried on from wherever it is
+                    return await repo.find(conn, payment_id, self._keys)
+            payment = await repo.find(conn, payment_id, self._keys, lock=True)
+            if payment.status is not PaymentStatus.PENDING_REVIEW:
+                raise PaymentNotPending(payment_id=str(payment_id), status=payment.status)
+            await repo.move(
+                conn,
+                payment_id,
+                PaymentStatus.PENDING_REVIEW,
+                PaymentStatus.PROCESSING,
+                now,
+                decision=decision.value,
+                reviewed_by=str(actor),
+                reviewed_at=now,
+                review_note=text,
+            )
+            details = {"note": text, "amount": payment.amount, "currency": payment.currency}
+            await record(conn, now, actor, action, target, details)
+            return await repo.find(conn, payment_id, self._keys)
 
     async def _get(self, payment_id: UUID) -> PaymentView:
         async with self._db.read() as conn:

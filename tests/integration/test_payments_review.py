@@ -297,3 +297,24 @@ async def test_other_areas_assess_a_payment_without_a_recipient(bank: Bank) -> N
     result = await bank.payments.risk.assess(payer.customer_id, 250_000, "EUR")
     assert [r.rule for r in result.reasons] == ["large_amount"]
     assert not result.held
+
+
+async def test_an_approval_cut_off_mid_way_is_carried_out_by_its_retry(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, payee, payment = await held_transfer(bank)
+    real = bank.ledger.post_entry
+
+    async def crash(*_: Any, **__: Any) -> Any:
+        raise ConnectionResetError("the database went away")
+
+    monkeypatch.setattr(bank.ledger, "post_entry", crash)
+    with pytest.raises(ConnectionResetError):
+        await bank.payments.reviews.approve(payment.id, STAFF, "cut")
+    stuck = await bank.payments.transfers.get(payment.id)
+    assert (stuck.status, stuck.decision) == (PaymentStatus.PROCESSING, Decision.APPROVED)
+    monkeypatch.setattr(bank.ledger, "post_entry", real)
+    done = await bank.payments.reviews.approve(payment.id, STAFF, "cut")
+    assert done.status is PaymentStatus.COMPLETED
+    assert await ledger_balance(bank, payee.id) == LARGE
+    assert len(await outbox(bank, "transfer.completed")) == 1
