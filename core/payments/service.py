@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.accounts.service import AccountService
+from core.actors import Actor
 from core.clock import Clock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
@@ -29,6 +30,7 @@ from core.payments.recipients import AccountNumberResolver, PhoneResolver, Recip
 from core.payments.requests import MoneyRequestService
 from core.payments.review import ReviewService
 from core.payments.risk_service import CONTACT_CHANGED, RiskService
+from core.payments.rotation import rotate_encryption
 from core.payments.settlement import Settlement
 from core.payments.switches import SwitchService
 from core.payments.transfers import TransferService
@@ -75,6 +77,12 @@ class Payments:
         self.requests = MoneyRequestService(
             db, clock, keys, accounts, customers, self.recipients, self.transfers, self.config
         )
+        self._db, self._clock, self._keys = db, clock, keys
+
+    async def rotate_encryption(self, actor: Actor, *, batch: int = 500) -> int:
+        """Re-encrypt the area's personal data under the active key (payees' masked names,
+        money request notes); returns the rows changed. Run with ``teller keys rotate``."""
+        return await rotate_encryption(self._db, self._clock, self._keys, actor, batch=batch)
 
     def jobs(self) -> Jobs:
         """The sweeps that keep payments moving, and the contact-change subscriber."""

@@ -276,3 +276,31 @@ async def test_only_the_payer_s_own_account_pays(bank: Bank) -> None:
     assert caught.value.code == "MONEY_REQUEST_NOT_FOUND"
     assert (await bank.payments.requests.get(request.id)).status is MoneyRequestStatus.PENDING
     assert await ledger_balance(bank, requester.id) == 0
+
+
+async def test_key_rotation_reencrypts_payees_and_notes(bank: Bank, clock: MutableClock) -> None:
+    import base64
+
+    from sqlalchemy import select
+
+    from core.crypto import Keyring
+    from core.payments.tables import money_requests, payments
+    from tests.conftest import CURRENCIES, INDEX_KEY, KEY_SPEC
+
+    requester, payer, request = await ask(bank, note="Concert tickets")
+    paid = await bank.payments.requests.accept(request.id, payer.id, CLIENT, "rot")
+    new_spec = "test2:" + base64.b64encode(b"n" * 32).decode() + "," + KEY_SPEC
+    rotated = Bank.build(bank.db, Keyring.parse_spec(new_spec, INDEX_KEY), CURRENCIES, clock=clock)
+    assert await rotated.payments.rotate_encryption(SYSTEM) == 2
+    assert await rotated.payments.rotate_encryption(SYSTEM) == 0
+    async with bank.db.read() as conn:
+        label = (await conn.execute(select(payments.c.recipient_label_enc))).scalar_one()
+        note = (await conn.execute(select(money_requests.c.note_enc))).scalar_one()
+    assert label.startswith("v1.test2.")
+    assert note.startswith("v1.test2.")
+    assert (await rotated.payments.requests.get(request.id)).note == "Concert tickets"
+    reread = await rotated.payments.transfers.get(paid.id)
+    assert (reread.recipient_name, reread.recipient_account_last4) == (
+        "Ivan P.",
+        requester.number[-4:],
+    )
