@@ -18,6 +18,9 @@ from core.kyc.documents import KycPorts
 from core.kyc.service import KycService
 from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
+from core.payments.config import PaymentsConfig
+from core.payments.model import Operation
+from core.payments.service import Payments
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
 from core.ports import RatesSource
@@ -37,6 +40,7 @@ class Bank:
     fx: FxService
     referrals: ReferralService
     kyc: KycService
+    payments: Payments  # fees, limits, switches, risk review, transfers, money requests
 
     @classmethod
     def build(
@@ -51,6 +55,7 @@ class Bank:
         rates_source: RatesSource | None = None,
         fx_config: FxConfig | None = None,
         kyc: KycPorts | None = None,
+        payments: PaymentsConfig | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
         queue = queue or MemoryQueue(clock.now)
@@ -58,6 +63,12 @@ class Bank:
         ledger = LedgerService(db, clock)
         accounts = AccountService(db, clock, currencies, identity)
         referrals = ReferralService(db, clock, keyring, ledger, accounts)
+        payments_ = Payments(db, clock, keyring, ledger, accounts, customers, payments)
+
+        async def exchange_gate(sell: str, buy: str) -> None:
+            for currency in (sell, buy):
+                await payments_.switches.ensure_enabled(Operation.EXCHANGE, currency)
+
         return cls(
             db=db,
             clock=clock,
@@ -65,7 +76,9 @@ class Bank:
             accounts=accounts,
             ledger=ledger,
             queue=queue,
-            fx=FxService(db, clock, ledger, accounts.currencies, rates_source, fx_config),
+            fx=FxService(
+                db, clock, ledger, accounts.currencies, rates_source, fx_config, exchange_gate
+            ),
             referrals=referrals,
             # Without ports (scanner, document store) KYC accepts no files: fail closed.
             kyc=KycService(
@@ -77,11 +90,18 @@ class Bank:
                 kyc,
                 document_seen=referrals.attribution.record_document,
             ),
+            payments=payments_,
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs() + self.fx.jobs(SYSTEM) + self.kyc.jobs() + self.referrals.jobs()
+        return (
+            Jobs()
+            + self.fx.jobs(SYSTEM)
+            + self.kyc.jobs()
+            + self.payments.jobs()
+            + self.referrals.jobs()
+        )
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     bank_code: str = "7777"
     bank_bic: str = "TELLCZPP"
 
+    # Payments: the bank's time zone bounds limit days and months and the risk review's
+    # nights; held transfers wait this long for staff; money requests stay open this long.
+    time_zone: str = "Europe/Prague"
+    payment_review_hours: int = Field(default=72, ge=1, le=30 * 24)
+    money_request_days: int = Field(default=7, ge=1, le=90)
+
     max_body_bytes: int = 64 * 1024
     hold_expiry_interval_seconds: float = 30.0
     # Background jobs inside `teller serve`; turn off where `teller worker` runs them.
@@ -96,6 +102,17 @@ class Settings(BaseSettings):
         if not codes:
             raise ValueError("at least one currency")
         return ",".join(codes)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Prague)") from exc
+        return value
 
     @property
     def currency_list(self) -> list[str]:

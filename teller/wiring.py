@@ -18,6 +18,7 @@ from core.fx.model import FxConfig, Spreads
 from core.jobqueue.queue import SqlJobQueue
 from core.jobs import JobQueue
 from core.kyc.documents import KycPorts
+from core.payments.config import PaymentsConfig
 from core.persistence.database import Database
 from core.ports import DocumentStore, MrzReader, RatesSource, VirusScanner
 from integrations.documents.local import LocalDocumentStore
@@ -94,6 +95,11 @@ def build(settings: Settings) -> Container:
         rates_source=rates_source(settings, clock),
         fx_config=fx_config(settings),
         kyc=kyc_ports(settings),
+        payments=PaymentsConfig(
+            time_zone=settings.time_zone,
+            review_window=timedelta(hours=settings.payment_review_hours),
+            money_request_ttl=timedelta(days=settings.money_request_days),
+        ),
     )
     if app is not None:
         register(app, bank.jobs(), db, clock)

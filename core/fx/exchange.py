@@ -19,6 +19,7 @@ first makes sure no concurrent retry of step 2 can still post it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from uuid import UUID, uuid4
 
 from sqlalchemy import delete, select
@@ -87,13 +88,21 @@ async def _customer_of(conn: AsyncConnection, cmd: Exchange, quote: QuoteView) -
     return customer
 
 
+# Raises when staff have stopped exchange in either currency (the payments area's
+# switches, see ``Bank.build``).
+ExchangeGate = Callable[[str, str], Awaitable[None]]
+
+
 class Exchanger:
     """Runs :class:`~core.fx.commands.Exchange` commands (see the module docstring)."""
 
-    def __init__(self, db: Database, clock: Clock, ledger: LedgerService) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, ledger: LedgerService, gate: ExchangeGate | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
         self._ledger = ledger
+        self._gate = gate
 
     async def exchange(self, cmd: Exchange, actor: Actor) -> ExchangeView:
         """Exchange at the quote; the same key and request return the first exchange."""
@@ -149,6 +158,8 @@ class Exchanger:
                 raise QuoteAlreadyUsed(quote_id=str(quote.id))
             if quote.status is QuoteStatus.EXPIRED:
                 raise QuoteExpired(quote_id=str(quote.id), expires_at=quote.expires_at.isoformat())
+            if self._gate is not None:  # staff may have stopped exchange since the quote
+                await self._gate(quote.sell_currency, quote.buy_currency)
             customer_id = await _customer_of(conn, cmd, quote)
             view = ExchangeView(
                 id=exchange_id,

@@ -22,7 +22,7 @@ from core.errors import CoreError, ValidationFailed
 from core.fx import quotes, rates
 from core.fx.commands import Exchange, RequestQuote, SetRateOverride
 from core.fx.errors import RateOverrideEnded, RatesSourceFailed
-from core.fx.exchange import Exchanger
+from core.fx.exchange import ExchangeGate, Exchanger
 from core.fx.model import (
     BASE,
     FxConfig,
@@ -66,13 +66,15 @@ class FxService:
         currencies: tuple[str, ...],
         source: RatesSource | None = None,
         config: FxConfig | None = None,
+        gate: ExchangeGate | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._currencies = currencies
         self._source = source
         self.config = config or FxConfig()
-        self._exchanger = Exchanger(db, clock, ledger)
+        self._gate = gate
+        self._exchanger = Exchanger(db, clock, ledger, gate)
 
     # -- rates ----------------------------------------------------------------------------
 
@@ -163,6 +165,8 @@ class FxService:
         target = f"fx_quote:{quote_id}"
         try:
             sell, buy = check_pair(cmd.sell_currency, cmd.buy_currency, self._currencies)
+            if self._gate is not None:  # no price for what cannot be done
+                await self._gate(sell.code, buy.code)
             async with self._db.transaction() as conn:
                 pair = await rates.pair_rate(conn, sell.code, buy.code, now)
                 pair.ensure_fresh(now, self.config.max_rate_age)

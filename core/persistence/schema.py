@@ -10,6 +10,7 @@ from __future__ import annotations
 import core.fx.tables
 import core.jobqueue.tables
 import core.kyc.tables
+import core.payments.tables
 import core.referrals.tables  # noqa: F401
 from core.persistence.tables import metadata
 

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from integrations.bank.fx import FxAPI
 from integrations.bank.kyc import KycAPI
+from integrations.bank.payments import PaymentsAPI
 from integrations.bank.referrals import ReferralsAPI
 from integrations.bank.types import (
     Account,
@@ -38,7 +39,7 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(FxAPI, KycAPI, ReferralsAPI, Protocol):
+class BankAPI(FxAPI, KycAPI, PaymentsAPI, ReferralsAPI, Protocol):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
 
     # -- customers --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from integrations.bank.api import BankAPI
 from integrations.bank.errors import UNAVAILABLE, BankError, BankUnavailable, from_code
 from integrations.bank.fx.http import HttpFx
 from integrations.bank.kyc import HttpKyc
+from integrations.bank.payments_http import HttpPayments
 from integrations.bank.referrals import HttpReferrals
 from integrations.bank.retry import (
     RetryPolicy,
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 _PROBLEM_TYPES = ("application/problem+json", "application/json")
 
 
-class HttpBank(HttpFx, HttpKyc, HttpReferrals):
+class HttpBank(HttpFx, HttpKyc, HttpPayments, HttpReferrals):
     """``BankAPI`` over HTTP, authenticated with an API key (``X-API-Key``).
 
     ``base_url`` is Teller's root (the API lives under ``api_prefix``). ``retries`` counts

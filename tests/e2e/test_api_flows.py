@@ -526,6 +526,39 @@ MONEY_MOVING = {
 # Creating a customer or an account takes an optional key (so retries create nothing twice).
 KEYED = MONEY_MOVING | {"/customers", "/customers/{customer_id}/accounts"}
 
+# Payments (issue 3): transfers to customers, money requests, staff's review and rules.
+_PAYMENTS_MONEY_MOVING = {
+    "/payments/transfers/{payment_id}/approve",
+    "/payments/transfers/{payment_id}/reject",
+    "/money-requests/{request_id}/accept",
+}
+ROUTES.update(
+    {
+        "/payments/fees/quote": {"get"},
+        "/payments/operations/{operation}": {"get"},
+        "/customers/{customer_id}/limits/{currency}": {"get"},
+        "/payments/transfers/preview": {"post"},
+        "/payments/transfers": {"get", "post"},
+        "/payments/transfers/{payment_id}": {"get"},
+        "/money-requests": {"post"},
+        "/money-requests/{request_id}": {"get"},
+        "/customers/{customer_id}/money-requests": {"get"},
+        "/money-requests/{request_id}/decline": {"post"},
+        "/money-requests/{request_id}/cancel": {"post"},
+        "/payments/fees": {"get"},
+        "/payments/fees/{operation}/{currency}": {"put", "delete"},
+        "/payments/limits": {"get"},
+        "/payments/limits/{kyc_level}/{currency}": {"put", "delete"},
+        "/payments/switches": {"get", "post"},
+        "/payments/switches/{switch_id}/lift": {"post"},
+        "/payments/risk/rules": {"get", "put", "delete"},
+        **{path: {"post"} for path in _PAYMENTS_MONEY_MOVING},
+    }
+)
+MONEY_MOVING |= _PAYMENTS_MONEY_MOVING
+# Sending a transfer needs a key (its GET lists them); a money request takes one.
+KEYED |= _PAYMENTS_MONEY_MOVING | {"/payments/transfers", "/money-requests"}
+
 
 async def test_openapi_document_lists_every_route(http: httpx.AsyncClient) -> None:
     r = await http.get(f"{API}/openapi.json")

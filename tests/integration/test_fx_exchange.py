@@ -32,6 +32,8 @@ from core.ledger.commands import Deposit, Withdraw
 from core.ledger.errors import AccountFrozen, IdempotencyConflict, InsufficientFunds
 from core.ledger.model import BankPurpose, EntryKind
 from core.money import CurrencyMismatch, InvalidAmount, NonPositiveAmount, UnknownCurrency
+from core.payments.errors import OperationDisabled
+from core.payments.model import SwitchScope
 from core.persistence.database import Database
 from core.persistence.tables import events
 from integrations.rates import parse_daily
@@ -298,3 +300,26 @@ async def test_the_completion_job_finishes_an_exchange_left_pending_by_a_crash(
     assert again == done
     assert await rated.fx.complete_pending() == 0
     assert (await rated.verify_ledger()).ok
+
+
+# -- admin switches (the payments area's) ---------------------------------------------------
+
+
+async def test_exchange_switched_off_in_a_currency_neither_quotes_nor_exchanges(
+    rated: Bank, clock: MutableClock
+) -> None:
+    eur, czk = await wallet(rated, 500_00)
+    quote = await rated.fx.quote(RequestQuote("EUR", "CZK", 100_00), CUSTOMER)
+    switch = await rated.payments.switches.disable(
+        SwitchScope.EXCHANGE, "CZK", "CZK market closed for the holiday", SYSTEM
+    )
+    with pytest.raises(OperationDisabled) as refused:
+        await rated.fx.quote(RequestQuote("EUR", "CZK", 100_00), CUSTOMER)
+    assert refused.value.data["currency"] == "CZK"
+    with pytest.raises(OperationDisabled):
+        await rated.fx.exchange(Exchange("x1", quote.id, eur.id, czk.id), CUSTOMER)
+    assert await balance_of(rated, eur.id) == 500_00
+    await rated.fx.quote(RequestQuote("EUR", "USD", 100_00), CUSTOMER)  # others still work
+    await rated.payments.switches.lift(switch.id, SYSTEM)
+    done = await rated.fx.exchange(Exchange("x1", quote.id, eur.id, czk.id), CUSTOMER)
+    assert done.status is ExchangeStatus.COMPLETED
