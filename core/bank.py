@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from core.accounts.service import AccountService, BankIdentity
 from core.actors import SYSTEM
 from core.audit.verify import AuditReport, verify_chain
+from core.bills import catalogue as bill_catalogue
+from core.bills.config import BillsConfig
+from core.bills.policy import BillPolicy
+from core.bills.service import BillsService
 from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
@@ -16,6 +20,7 @@ from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
+from core.ports import BillerGateway
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
+    bills: BillsService
 
     @classmethod
     def build(
@@ -39,20 +45,38 @@ class Bank:
         clock: Clock | None = None,
         identity: BankIdentity | None = None,
         queue: JobQueue | None = None,
+        biller_gateway: BillerGateway | None = None,
+        bill_policy: BillPolicy | None = None,
+        bills_config: BillsConfig | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        queue = queue or MemoryQueue(clock.now)
+        accounts = AccountService(db, clock, currencies, identity)
+        ledger = LedgerService(db, clock)
         return cls(
             db=db,
             clock=clock,
             customers=CustomerService(db, clock, keyring),
-            accounts=AccountService(db, clock, currencies, identity),
-            ledger=LedgerService(db, clock),
-            queue=queue or MemoryQueue(clock.now),
+            accounts=accounts,
+            ledger=ledger,
+            queue=queue,
+            bills=BillsService(
+                db,
+                clock,
+                keyring,
+                ledger,
+                accounts,
+                queue,
+                catalogue=bill_catalogue.default(),
+                gateway=biller_gateway,
+                policy=bill_policy,
+                config=bills_config,
+            ),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs()
+        return Jobs() + self.bills.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""
