@@ -76,7 +76,7 @@ class Payees:
             index = target_index(self._keys, customer_id, biller.id, values)
             try:
                 async with self._db.transaction() as conn:
-                    await self._ensure_customer(conn, customer_id)
+                    await ensure_customer(conn, customer_id)
                     existing = await repo.payee_by_target(conn, customer_id, index)
                     if existing is not None:
                         raise PayeeExists(payee_id=str(existing.id))
@@ -116,7 +116,7 @@ class Payees:
     async def of_customer(self, customer_id: UUID) -> list[PayeeView]:
         """The customer's payees, oldest first (an unknown customer has none)."""
         async with self._db.read() as conn:
-            await self._ensure_customer(conn, customer_id)
+            await ensure_customer(conn, customer_id)
             return [self._view(row) for row in await repo.payees(conn, customer_id)]
 
     async def details(self, customer_id: UUID, payee_id: UUID) -> tuple[str, dict[str, str]]:
@@ -148,11 +148,12 @@ class Payees:
             raise
         return await self.view(customer_id, payee_id)
 
-    async def delete(self, customer_id: UUID, payee_id: UUID, actor: Actor) -> None:
-        """Forget the payee; payments made to it stay as they were."""
+    async def delete(self, customer_id: UUID, payee_id: UUID, actor: Actor) -> PayeeView:
+        """Forget the payee (returned as it was); payments made to it stay as they were."""
         now, target = self._clock.now(), f"customer:{customer_id}"
         try:
             async with self._db.transaction() as conn:
+                row = await repo.payee(conn, customer_id, payee_id)
                 if not await repo.delete_payee(conn, customer_id, payee_id):
                     raise PayeeNotFound(payee_id=str(payee_id))
                 details = {"payee_id": str(payee_id)}
@@ -160,6 +161,7 @@ class Payees:
         except CoreError as exc:
             await record_rejection(self._db, now, actor, "delete_bill_payee", target, exc)
             raise
+        return self._view(row)
 
     def _view(self, row: AnyRow) -> PayeeView:
         try:
@@ -176,8 +178,9 @@ class Payees:
             created_at=row.created_at,
         )
 
-    @staticmethod
-    async def _ensure_customer(conn: AsyncConnection, customer_id: UUID) -> None:
-        found = await conn.execute(select(customers.c.id).where(customers.c.id == customer_id))
-        if found.first() is None:
-            raise CustomerNotFound(customer_id=str(customer_id))
+
+async def ensure_customer(conn: AsyncConnection, customer_id: UUID) -> None:
+    """:class:`CustomerNotFound` unless the customer exists."""
+    found = await conn.execute(select(customers.c.id).where(customers.c.id == customer_id))
+    if found.first() is None:
+        raise CustomerNotFound(customer_id=str(customer_id))

@@ -30,7 +30,7 @@ from core.bills.errors import (
     ReceiptNotReady,
 )
 from core.bills.model import PaymentStatus, PaymentView, Receipt, masked_fields, receipt
-from core.bills.payees import Payees, target_index
+from core.bills.payees import Payees, ensure_customer, target_index
 from core.bills.policy import BillCharge, BillPolicy, CatalogueFees
 from core.bills.schema import AMOUNT, Validation
 from core.bills.settlement import FIELDS_CONTEXT, Settlement
@@ -215,6 +215,7 @@ class BillsService:
         if not 1 <= limit <= MAX_HISTORY:
             raise ValidationFailed(f"a limit of 1 to {MAX_HISTORY}", field="limit")
         async with self._db.read() as conn:
+            await ensure_customer(conn, customer_id)
             rows = await repo.customer_payments(conn, customer_id, limit)
         return [self.settlement.view(row) for row in rows]
 

@@ -9,6 +9,18 @@ the Protocol never pulls in the core.
 from __future__ import annotations
 
 from integrations.bank.api import BankAPI
+from integrations.bank.bills import (
+    Biller,
+    BillerField,
+    BillFieldError,
+    BillPayee,
+    BillPayment,
+    BillPaymentStatus,
+    BillQuote,
+    BillReceipt,
+    BillValidation,
+    bill_field_errors,
+)
 from integrations.bank.errors import (
     AccessDenied,
     AccountUnavailable,
@@ -47,6 +59,15 @@ __all__ = [
     "BankAPI",
     "BankError",
     "BankUnavailable",
+    "BillFieldError",
+    "BillPayee",
+    "BillPayment",
+    "BillPaymentStatus",
+    "BillQuote",
+    "BillReceipt",
+    "BillValidation",
+    "Biller",
+    "BillerField",
     "Conflict",
     "Customer",
     "Entry",
@@ -61,5 +82,6 @@ __all__ = [
     "Posting",
     "Statement",
     "StatementLine",
+    "bill_field_errors",
     "from_code",
 ]
