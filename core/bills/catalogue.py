@@ -20,7 +20,7 @@ from typing import Any
 from core.bills import checks
 from core.bills.errors import BillerNotFound
 from core.bills.schema import AMOUNT, BillValidator, Validation, compile_schema, validate
-from core.money import Currency
+from core.money import Currency, UnknownCurrency
 
 DEFAULT_PATH = Path(__file__).with_name("catalogue.toml")
 _ID = re.compile(r"[a-z]{2}-[a-z0-9-]{2,36}")
@@ -179,7 +179,7 @@ def _biller(raw: Mapping[str, Any]) -> Biller:
         for f in fields:  # each example passes, so the schema is valid and satisfiable
             if not biller.validate({f.name: f.example}, partial=True).ok:
                 raise ValueError(f"the example of {f.name} does not pass its rules")
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, UnknownCurrency) as exc:
         raise ValueError(f"biller {biller_id}: {exc}") from exc
     return biller
 

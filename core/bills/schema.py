@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cerberus import Validator, errors
+from cerberus import SchemaError, TypeDefinition, Validator, errors
 
 from core.bills import checks
 
@@ -45,7 +45,7 @@ _AMOUNT_CODES = {
     errors.MAX_VALUE.code: "AMOUNT_TOO_HIGH",
     errors.UNALLOWED_VALUE.code: "AMOUNT_NOT_ALLOWED",
 }
-_RANK = {code: rank for rank, (_, code) in enumerate(_CODES)}
+_RANK = {code: rank for rank, (_, code) in reversed(list(enumerate(_CODES)))}
 FIELD_CODES = frozenset(
     {
         *(code for _, code in _CODES),
@@ -88,6 +88,12 @@ class Validation:
 class BillValidator(Validator):  # type: ignore[misc]  # Cerberus is untyped
     """Cerberus with the rules billers need (see the module docstring)."""
 
+    # A bool is an int to Python, never an amount to a bank.
+    types_mapping = {
+        **Validator.types_mapping,
+        "integer": TypeDefinition("integer", (int,), (bool,)),
+    }
+
     def _normalize_coerce_compact(self, value: object) -> object:
         return _COMPACT.sub("", value) if isinstance(value, str) else value
 
@@ -125,8 +131,11 @@ class BillValidator(Validator):  # type: ignore[misc]  # Cerberus is untyped
 
 
 def compile_schema(schema: Mapping[str, Any]) -> BillValidator:
-    """A validator for ``schema``; Cerberus's ``SchemaError`` if the schema is malformed."""
-    return BillValidator(dict(schema))
+    """A validator for ``schema``; ``ValueError`` saying why if the schema is malformed."""
+    try:
+        return BillValidator(dict(schema))
+    except SchemaError as exc:
+        raise ValueError(f"the schema is not valid: {exc}") from exc
 
 
 def validate(
@@ -170,4 +179,4 @@ def _code(field: str, error: Any) -> str:
 
 
 def _rank(code: str) -> int:
-    return _RANK.get(code, len(_RANK))
+    return _RANK.get(code, len(_CODES))

@@ -42,8 +42,8 @@ def _order(body: BillOrderIn) -> BillOrder:
 async def list_billers(
     bank: BankDep,
     _: Reader,
-    category: Annotated[str | None, Query(max_length=20)] = None,
-    country: Annotated[str | None, Query(max_length=2)] = None,
+    category: Annotated[str | None, Query()] = None,
+    country: Annotated[str | None, Query()] = None,
 ) -> list[BillerOut]:
     billers = bank.bills.catalogue.billers(category=category, country=country)
     return [BillerOut.of(b) for b in billers]
