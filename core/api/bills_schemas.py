@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from core.api.schemas import AmountIn
 from core.bills.catalogue import Biller
 from core.bills.model import PayeeView, PaymentView, Receipt
+from core.bills.orders import Quote
 from core.bills.schema import Validation
-from core.bills.service import Quote
 
 # Bounds on size only: what a field may hold is the biller's schema's to say (with a
 # stable code), so the API and the in-process bank refuse the same things the same way.

@@ -11,74 +11,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from core import idempotency
 from core.accounts.service import AccountService
 from core.actors import Actor
 from core.audit.log import record, record_rejection
+from core.bills import orders
 from core.bills import repository as repo
-from core.bills.catalogue import Biller, Catalogue
+from core.bills.catalogue import Catalogue
 from core.bills.config import BillsConfig
 from core.bills.errors import (
-    AccountNotPayable,
-    BillFieldsInvalid,
     BillsUnavailable,
     NoPreviousPayment,
     PayeeNotFound,
     ReceiptNotReady,
 )
-from core.bills.model import PaymentStatus, PaymentView, Receipt, masked_fields, receipt
+from core.bills.model import PaymentStatus, PaymentView, Receipt, receipt
+from core.bills.orders import BillOrder, CheckedOrder, Quote, check_order
 from core.bills.payees import Payees, ensure_customer, target_index
-from core.bills.policy import BillCharge, BillPolicy, CatalogueFees
-from core.bills.schema import AMOUNT, Validation
+from core.bills.policy import BillPolicy, CatalogueFees
+from core.bills.schema import Validation
 from core.bills.settlement import FIELDS_CONTEXT, Settlement
 from core.clock import Clock
 from core.crypto import Keyring
 from core.errors import CoreError, ValidationFailed
 from core.jobs import JobQueue, Jobs
-from core.ledger.model import AccountKind
 from core.ledger.service import LedgerService
-from core.money import Currency, CurrencyMismatch
 from core.persistence.database import Database
 from core.ports import BillerGateway
 
 MAX_HISTORY = 100
-
-
-@dataclass(frozen=True, slots=True)
-class BillOrder:
-    """What a customer asks to pay: field values as typed, the amount in minor units."""
-
-    account_id: UUID
-    biller_id: str
-    fields: Mapping[str, object]
-    amount: int
-    currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class Quote:
-    """What the customer confirms: the biller, masked details, amount, fee and total."""
-
-    biller: Biller
-    fields: Mapping[str, str]  # masked
-    amount: int
-    fee: int
-    currency: str
-
-    @property
-    def total(self) -> int:
-        return self.amount + self.fee
-
-
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    biller: Biller
-    customer_id: UUID | None  # known once the account is checked
-    fields: dict[str, str]  # normalized
-    quote: Quote
 
 
 class BillsService:
@@ -122,7 +85,7 @@ class BillsService:
 
     async def quote(self, order: BillOrder) -> Quote:
         """The amount, fee and total of ``order``, as paying it now would charge them."""
-        return (await self._check(order)).quote
+        return (await check_order(order, self.catalogue, self._accounts, self._policy)).quote
 
     # -- paying -------------------------------------------------------------------------
 
@@ -142,12 +105,14 @@ class BillsService:
         target = f"account:{order.account_id}"
         try:
             key = idempotency.validate_key(idempotency_key)
-            checked = await self._check(order, full=False)
-            fingerprint = self._fingerprint(order, checked, payee_id)
+            checked = await check_order(
+                order, self.catalogue, self._accounts, self._policy, full=False
+            )
+            fingerprint = orders.fingerprint(self._keys, order, checked, payee_id)
             earlier = await self._earlier(actor, key, fingerprint)
             if earlier is not None:
                 return await self.settlement.resume(earlier)
-            checked = await self._check(order)
+            checked = await check_order(order, self.catalogue, self._accounts, self._policy)
             payment_id, is_new = await self._record(
                 checked, order, actor, key, fingerprint, payee_id
             )
@@ -221,46 +186,6 @@ class BillsService:
 
     # -- helpers ------------------------------------------------------------------------
 
-    async def _check(self, order: BillOrder, *, full: bool = True) -> _Checked:
-        """Validate ``order``; with ``full`` also its account, fee and the bank's policy."""
-        biller = self.catalogue.get(order.biller_id)
-        currency = Currency.of(order.currency).code
-        if currency != biller.currency:
-            raise CurrencyMismatch(biller_currency=biller.currency, currency=currency)
-        if AMOUNT in order.fields:
-            raise BillFieldsInvalid(errors=f"{AMOUNT}:FIELD_UNKNOWN")
-        validation = biller.validate({**order.fields, AMOUNT: order.amount})
-        if not validation.ok:
-            raise BillFieldsInvalid(biller_id=biller.id, errors=validation.codes())
-        fields = {k: str(v) for k, v in validation.values.items() if k != AMOUNT}
-        quote = Quote(biller, masked_fields(biller, fields), order.amount, 0, currency)
-        if not full:
-            return _Checked(biller, None, fields, quote)
-        account = await self._accounts.get(order.account_id)
-        if account.kind is not AccountKind.CUSTOMER or account.customer_id is None:
-            raise AccountNotPayable(account_id=str(account.id))
-        if account.currency != currency:
-            raise CurrencyMismatch(account_currency=account.currency, currency=currency)
-        charge = BillCharge(
-            account.customer_id, account.id, biller.id, biller.category.value,
-            biller.country, order.amount, currency, biller.fee,
-        )  # fmt: skip
-        fee = await self._policy.fee(charge)
-        if type(fee) is not int or fee < 0:
-            raise TypeError("a bill policy's fee is whole minor units, zero or more")
-        await self._policy.check(charge, fee)
-        quote = Quote(biller, quote.fields, order.amount, fee, currency)
-        return _Checked(biller, account.customer_id, fields, quote)
-
-    def _fingerprint(self, order: BillOrder, checked: _Checked, payee: UUID | None) -> str:
-        # Field values are personal data: the stored fingerprint is a keyed hash of them.
-        request = [
-            str(order.account_id), checked.biller.id, sorted(checked.fields.items()),
-            order.amount, checked.quote.currency, None if payee is None else str(payee),
-        ]  # fmt: skip
-        digest = self._keys.blind_index(json.dumps(request), context="idempotency")
-        return idempotency.fingerprint("pay_bill", {"f": digest})
-
     async def _earlier(self, actor: Actor, key: str, fingerprint: str) -> UUID | None:
         """The payment a used key made (or IdempotencyConflict), None for a new key."""
         async with self._db.read() as conn:
@@ -275,7 +200,7 @@ class BillsService:
 
     async def _record(
         self,
-        checked: _Checked,
+        checked: CheckedOrder,
         order: BillOrder,
         actor: Actor,
         key: str,

@@ -19,26 +19,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from core import events
-from core.actors import Actor, ActorKind
-from core.audit.log import record
 from core.bills import repository as repo
 from core.bills.catalogue import Catalogue
 from core.bills.config import BillsConfig
 from core.bills.errors import BillerNotFound, BillsUnavailable
 from core.bills.model import (
     FINAL,
-    IN_FLIGHT,
     NOT_RECEIVED,
     Outcome,
     PaymentStatus,
     PaymentView,
     debit_legs,
-    next_check,
     settle_legs,
 )
+from core.bills.transitions import BILLS, Transitions
 from core.clock import Clock
 from core.crypto import Keyring
 from core.errors import CoreError
@@ -52,8 +46,6 @@ from core.ports import BillAnswer, BillerGateway, BillOutcome, BillSubmission
 
 log = logging.getLogger(__name__)
 
-BILLS = Actor(ActorKind.SYSTEM, "bills")
-"""Who moves a bill payment's money in the ledger: one scope for its derived keys."""
 FIELDS_CONTEXT = "bills.payment.fields"
 RECONCILE_TASK = "bills.reconcile"
 
@@ -75,6 +67,7 @@ class Settlement:
         self._db, self._clock, self._keys, self._ledger = db, clock, keyring, ledger
         self._catalogue, self._gateway, self._queue = catalogue, gateway, queue
         self._config = config
+        self._moves = Transitions(db, clock, config)
 
     # -- the way through ------------------------------------------------------------
 
@@ -88,9 +81,9 @@ class Settlement:
             try:
                 entry_id = await self._debit(row)
             except CoreError as exc:
-                await self._decline(row, exc)
+                await self._moves.decline(row, exc)
                 raise
-            await self._submitted(payment_id, entry_id)
+            await self._moves.submitted(payment_id, entry_id)
             row = await self._row(payment_id)
             if row.status == PaymentStatus.SUBMITTED and row.outcome is None:
                 answer = await self._ask(self._submit(row))
@@ -109,9 +102,12 @@ class Settlement:
     async def apply(self, payment_id: UUID, answer: BillAnswer | None) -> PaymentView:
         """Act on the biller's answer: decide and settle, or wait and ask again later."""
         if answer is None or answer.outcome in (BillOutcome.PENDING, BillOutcome.NOT_FOUND):
-            return await self._wait(payment_id)
+            row = await self._moves.wait(payment_id)
+            if row.status == PaymentStatus.UNKNOWN and row.next_check_at is not None:
+                await self._defer(row.id, row.checks, row.next_check_at - self._clock.now())
+            return self.view(row)
         outcome = Outcome.ACCEPTED if answer.outcome is BillOutcome.ACCEPTED else Outcome.REJECTED
-        await self._decide(payment_id, outcome, answer.provider_reference, answer.reason)
+        await self._moves.decide(payment_id, outcome, answer.provider_reference, answer.reason)
         return await self.finish(payment_id)
 
     async def finish(self, payment_id: UUID) -> PaymentView:
@@ -124,9 +120,9 @@ class Settlement:
         except CoreError as exc:
             # e.g. the customer's account frozen meanwhile: the refund waits for it.
             log.warning("bill %s: could not %s (%s)", payment_id, row.outcome, exc.code)
-            await self._later(payment_id, row.checks + 1)
+            await self._moves.later(payment_id, row.checks + 1)
             return self.view(await self._row(payment_id))
-        return await self._close(payment_id, entry_id)
+        return self.view(await self._moves.close(payment_id, entry_id))
 
     # -- reconciliation ---------------------------------------------------------------
 
@@ -144,7 +140,7 @@ class Settlement:
                 log.info("bill %s declined on resumption (%s)", payment_id, exc.code)
         else:
             answer = await self._ask(self._require_gateway().status(str(payment_id)))
-            await self._checked(payment_id)
+            await self._moves.checked(payment_id)
             if answer is not None and answer.outcome is BillOutcome.NOT_FOUND:
                 answer = BillAnswer(BillOutcome.REJECTED, reason=NOT_RECEIVED)
             await self.apply(payment_id, answer)
@@ -225,157 +221,6 @@ class Settlement:
         except Exception as exc:  # any failure is "no answer": reconciliation asks again
             log.warning("the biller gateway gave no answer (%s)", type(exc).__name__)
             return None
-
-    # -- guarded state changes (each in its own short transaction) ------------------------
-
-    async def _decline(self, row: AnyRow, error: CoreError) -> None:
-        now = self._clock.now()
-        async with self._db.transaction() as conn:
-            current = await repo.payment(conn, row.id, lock=True)
-            if current.status != PaymentStatus.CREATED:
-                return
-            await repo.update_payment(
-                conn,
-                row.id,
-                status=PaymentStatus.DECLINED.value,
-                reason=error.code,
-                next_check_at=None,
-                finished_at=now,
-                updated_at=now,
-            )
-            await repo.free_key(conn, row.actor, row.idempotency_key)
-            details = {"payment_id": str(row.id), **error.data}
-            await record(
-                conn,
-                now,
-                row.actor,
-                "pay_bill",
-                f"account:{row.account_id}",
-                details,
-                outcome=f"rejected:{error.code}",
-            )
-
-    async def _submitted(self, payment_id: UUID, entry_id: UUID) -> None:
-        now = self._clock.now()
-        async with self._db.transaction() as conn:
-            row = await repo.payment(conn, payment_id, lock=True)
-            if row.status == PaymentStatus.CREATED:
-                # Should this request die while the biller is asked, the sweep asks later.
-                await repo.update_payment(
-                    conn,
-                    payment_id,
-                    status=PaymentStatus.SUBMITTED.value,
-                    debit_entry_id=entry_id,
-                    next_check_at=now + self._config.reconcile_after,
-                    updated_at=now,
-                )
-
-    async def _wait(self, payment_id: UUID) -> PaymentView:
-        """No final answer: the payment is ``unknown`` until reconciliation learns more."""
-        now = self._clock.now()
-        async with self._db.transaction() as conn:
-            row = await repo.payment(conn, payment_id, lock=True)
-            if row.status in IN_FLIGHT and row.outcome is None:
-                wait = next_check(
-                    row.checks,
-                    first=self._config.reconcile_after,
-                    cap=self._config.reconcile_cap,
-                )
-                await repo.update_payment(
-                    conn,
-                    payment_id,
-                    status=PaymentStatus.UNKNOWN.value,
-                    next_check_at=now + wait,
-                    updated_at=now,
-                )
-                row = await repo.payment(conn, payment_id)
-        if row.status == PaymentStatus.UNKNOWN and row.next_check_at is not None:
-            await self._defer(payment_id, row.checks, row.next_check_at - now)
-        return self.view(row)
-
-    async def _checked(self, payment_id: UUID) -> None:
-        """Count one more question to the biller (it paces the next one)."""
-        now = self._clock.now()
-        async with self._db.transaction() as conn:
-            row = await repo.payment(conn, payment_id, lock=True)
-            if row.outcome is None and row.status in IN_FLIGHT:
-                await repo.update_payment(conn, payment_id, checks=row.checks + 1, updated_at=now)
-
-    async def _decide(
-        self, payment_id: UUID, outcome: Outcome, reference: str | None, reason: str | None
-    ) -> None:
-        """Record the biller's final word, once; later answers follow the first."""
-        now = self._clock.now()
-        async with self._db.transaction() as conn:
-            row = await repo.payment(conn, payment_id, lock=True)
-            if row.outcome is not None or row.status not in IN_FLIGHT:
-                return
-            await repo.update_payment(
-                conn,
-                payment_id,
-                outcome=outcome.value,
-                next_check_at=now,
-                updated_at=now,
-                provider_reference=(reference or "")[:64] or None,
-                reason=None if outcome is Outcome.ACCEPTED else (reason or "REJECTED")[:60],
-            )
-
-    async def _later(self, payment_id: UUID, checks: int) -> None:
-        now = self._clock.now()
-        wait = next_check(
-            checks, first=self._config.reconcile_after, cap=self._config.reconcile_cap
-        )
-        async with self._db.transaction() as conn:
-            await repo.update_payment(
-                conn, payment_id, checks=checks, next_check_at=now + wait, updated_at=now
-            )
-
-    async def _close(self, payment_id: UUID, entry_id: UUID) -> PaymentView:
-        now = self._clock.now()
-        async with self._db.transaction() as conn:
-            row = await repo.payment(conn, payment_id, lock=True)
-            if row.status not in FINAL:
-                accepted = row.outcome == Outcome.ACCEPTED
-                status = PaymentStatus.COMPLETED if accepted else PaymentStatus.REJECTED
-                await repo.update_payment(
-                    conn,
-                    payment_id,
-                    status=status.value,
-                    final_entry_id=entry_id,
-                    next_check_at=None,
-                    finished_at=now,
-                    updated_at=now,
-                )
-                await self._announce(conn, row, status, entry_id, now)
-            row = await repo.payment(conn, payment_id)
-        return self.view(row)
-
-    async def _announce(
-        self,
-        conn: AsyncConnection,
-        row: AnyRow,
-        status: PaymentStatus,
-        entry_id: UUID,
-        now: datetime,
-    ) -> None:
-        """The customer is told (outbox) and the step audited, with the status change."""
-        payload: dict[str, Any] = {
-            "payment_id": str(row.id),
-            "customer_id": str(row.customer_id),
-            "account_id": str(row.account_id),
-            "biller_id": row.biller_id,
-            "amount": row.amount,
-            "fee": row.fee,
-            "currency": row.currency,
-        }
-        if status is PaymentStatus.COMPLETED:
-            payload["provider_reference"] = row.provider_reference or ""
-        else:
-            payload["reason"] = row.reason or ""
-        await events.record(conn, f"bill.{status.value}", row.id, payload, now)
-        action = "settle_bill" if status is PaymentStatus.COMPLETED else "refund_bill"
-        details = {"payment_id": str(row.id), "entry_id": str(entry_id), "reason": row.reason}
-        await record(conn, now, BILLS, action, f"account:{row.account_id}", details)
 
     # -- helpers --------------------------------------------------------------------------
 

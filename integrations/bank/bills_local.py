@@ -15,8 +15,8 @@ from core.actors import Actor
 from core.bank import Bank
 from core.bills.catalogue import Biller as CoreBiller
 from core.bills.model import PayeeView, PaymentView, Receipt
+from core.bills.orders import BillOrder, Quote
 from core.bills.schema import Validation
-from core.bills.service import BillOrder, Quote
 from integrations.bank import checks
 from integrations.bank.bills import (
     Biller,

@@ -20,7 +20,7 @@ import httpx
 
 from integrations.bank import checks, wire
 from integrations.bank.api import BankAPI
-from integrations.bank.bills import HttpBills
+from integrations.bank.bills_http import HttpBills
 from integrations.bank.errors import UNAVAILABLE, BankError, BankUnavailable, from_code
 from integrations.bank.retry import (
     RetryPolicy,

@@ -22,8 +22,8 @@ from core.bills.errors import (
     ReceiptNotReady,
 )
 from core.bills.model import NOT_RECEIVED, PaymentStatus
+from core.bills.orders import BillOrder
 from core.bills.policy import BillCharge
-from core.bills.service import BillOrder
 from core.bills.tables import bill_payments
 from core.crypto import Keyring
 from core.customers.service import CustomerNotFound
@@ -110,7 +110,8 @@ async def test_an_accepted_payment_takes_amount_and_fee_in_one_entry_then_settle
     assert payment.provider_reference == provider_reference(str(payment.id))
     assert (payment.amount, payment.fee, payment.total) == (120_000, 500, 120_500)
     assert payment.fields == {"customer_number": "••••••7918"}
-    assert payment.debit_entry_id is not None and payment.final_entry_id is not None
+    assert payment.debit_entry_id is not None
+    assert payment.final_entry_id is not None
     debit = await bank.ledger.entry(payment.debit_entry_id)
     suspense = await bank.ledger.bank_account(BankPurpose.SUSPENSE, "CZK")
     fees = await bank.ledger.bank_account(BankPurpose.FEE_INCOME, "CZK")
@@ -430,7 +431,10 @@ async def test_a_payment_whose_request_died_before_the_debit_is_carried_on_later
 
 
 async def test_a_payment_whose_request_died_after_the_debit_is_settled_by_reconciliation(
-    bank: Bank, gateway: SimulatorBillerGateway, clock: MutableClock, monkeypatch: pytest.MonkeyPatch
+    bank: Bank,
+    gateway: SimulatorBillerGateway,
+    clock: MutableClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     account = await czk_account(bank)
 

@@ -61,7 +61,9 @@ def test_mod97_gives_every_number_check_digits_that_catch_any_one_mistyped_digit
 
 def test_mod11_has_no_check_digit_for_a_remainder_of_one() -> None:
     # 1·7 + 0 … : 11 - (sum % 11) == 10 is not a digit, so no such number is issued.
-    body = next(b for b in (f"{n:06d}" for n in range(1000, 9999)) if checks.mod11_check_digit(b) is None)
+    body = next(
+        b for b in (f"{n:06d}" for n in range(1000, 9999)) if checks.mod11_check_digit(b) is None
+    )
     assert not any(checks.mod11(body + d) for d in "0123456789")
 
 

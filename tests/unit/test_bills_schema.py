@@ -94,7 +94,8 @@ def test_an_amount_out_of_bounds_is_refused(biller: Biller) -> None:
     if rule.choices:
         cases = [(max(rule.choices) + 1, "AMOUNT_NOT_ALLOWED")]
     else:
-        assert rule.min is not None and rule.max is not None
+        assert rule.min is not None
+        assert rule.max is not None
         cases = [(rule.min - 1, "AMOUNT_TOO_LOW"), (rule.max + 1, "AMOUNT_TOO_HIGH")]
     cases.append((0, "AMOUNT_TOO_LOW" if not rule.choices else "AMOUNT_NOT_ALLOWED"))
     for amount, code in cases:
@@ -173,7 +174,7 @@ def test_a_plate_is_upper_cased_and_compacted() -> None:
         ('check_with = "crc32"', "crc32"),
         ('example = "3982597910"', "example"),
         ('currency = "XYZ"', "currency"),
-        ('fee_minor = -5', "minor units"),
+        ("fee_minor = -5", "minor units"),
         ('category = "groceries"', "groceries"),
     ],
 )

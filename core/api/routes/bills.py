@@ -27,7 +27,8 @@ from core.api.bills_schemas import (
     ValidationOut,
 )
 from core.api.deps import BankDep, CustomerAgent, IdempotencyKey, Payments, Reader
-from core.bills.service import MAX_HISTORY, BillOrder
+from core.bills.orders import BillOrder
+from core.bills.service import MAX_HISTORY
 
 router = APIRouter(tags=["bill payments"])
 
