@@ -480,6 +480,19 @@ ROUTES = {
     "/holds/{hold_id}": {"get"},
     "/holds/{hold_id}/post": {"post"},
     "/holds/{hold_id}/void": {"post"},
+    # bill payments (core/api/routes/bills.py)
+    "/billers": {"get"},
+    "/billers/{biller_id}": {"get"},
+    "/billers/{biller_id}/validation": {"post"},
+    "/bill-payments/quote": {"post"},
+    "/bill-payments": {"post"},
+    "/bill-payments/{payment_id}": {"get"},
+    "/bill-payments/{payment_id}/receipt": {"get"},
+    "/customers/{customer_id}/bill-payments": {"get"},
+    "/customers/{customer_id}/bill-payments/repeat": {"post"},
+    "/customers/{customer_id}/bill-payees": {"get", "post"},
+    "/customers/{customer_id}/bill-payees/{payee_id}": {"patch", "delete"},
+    "/customers/{customer_id}/bill-payees/{payee_id}/payments": {"post"},
 }
 MONEY_MOVING = {
     "/deposits",
@@ -489,6 +502,9 @@ MONEY_MOVING = {
     "/holds",
     "/holds/{hold_id}/post",
     "/holds/{hold_id}/void",
+    "/bill-payments",
+    "/customers/{customer_id}/bill-payments/repeat",
+    "/customers/{customer_id}/bill-payees/{payee_id}/payments",
 }
 # Creating a customer or an account takes an optional key (so retries create nothing twice).
 KEYED = MONEY_MOVING | {"/customers", "/customers/{customer_id}/accounts"}
