@@ -544,3 +544,50 @@ async def test_the_completed_event_tells_flows_what_to_say(bank: Bank) -> None:
         "currency": "CZK",
         "provider_reference": payment.provider_reference,
     }
+
+
+async def test_every_payment_ends_settled_once_whatever_the_biller_does(
+    database: Database, keyring: Keyring, clock: MutableClock
+) -> None:
+    """A seeded storm of answers: accepted, rejected, pending, silent, lost, repeated."""
+    storm = SimulatorSettings(
+        reject_rate=0.2,
+        pending_rate=0.1,
+        timeout_rate=0.2,
+        lost_rate=0.1,
+        min_delay=0,
+        max_delay=0,
+        hang=0,
+        decided_after=timedelta(minutes=3),
+        seed=11,
+    )
+    gateway = SimulatorBillerGateway(storm, clock.now)
+    bank = Bank.build(database, keyring, CURRENCIES, clock=clock, biller_gateway=gateway)
+    await bank.accounts.ensure_bank_accounts(SYSTEM)
+    account = await czk_account(bank, 10_000_000)
+    ids = set()
+    for n in range(40):
+        order = power(account, amount=20_000 + 1_000 * n)
+        ids.add((await bank.bills.pay(order, ME, f"storm-{n}")).id)
+        if n % 5 == 0:  # a retry of the same request
+            ids.add((await bank.bills.pay(order, ME, f"storm-{n}")).id)
+        clock.advance(seconds=7)
+    for _ in range(40):
+        clock.advance(minutes=2)
+        await reconcile_due(bank)
+    payments = [await bank.bills.payment(payment_id) for payment_id in ids]
+    assert len(payments) == 40
+    assert {p.status for p in payments} <= {PaymentStatus.COMPLETED, PaymentStatus.REJECTED}
+    completed = [p for p in payments if p.status is PaymentStatus.COMPLETED]
+    assert 0 < len(completed) < 40
+    # Each kind of silence happened, and reconciliation settled it later.
+    assert any(p.reason == NOT_RECEIVED for p in payments)
+    assert any(p.finished_at and p.finished_at > p.created_at for p in completed)
+    assert await balance_of(bank, account.id) == 10_000_000 - sum(p.total for p in completed)
+    assert await bank_balance(bank, BankPurpose.SUSPENSE) == 0
+    assert await bank_balance(bank, BankPurpose.FEE_INCOME) == 500 * len(completed)
+    kinds = [t for t, _ in await outbox(bank)]
+    assert kinds.count("bill.completed") == len(completed)
+    assert kinds.count("bill.rejected") == 40 - len(completed)
+    assert len(gateway.calls.pay) == 40  # a repeated request never re-sends a payment
+    await assert_balanced(bank)
