@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.accounts.service import AccountService, BankIdentity
 from core.actors import SYSTEM
@@ -33,7 +33,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
-    bills: BillsService
+    bills: BillsService = field(init=False)  # bill payments (core.bills)
 
     @classmethod
     def build(
@@ -50,29 +50,27 @@ class Bank:
         bills_config: BillsConfig | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
-        queue = queue or MemoryQueue(clock.now)
-        accounts = AccountService(db, clock, currencies, identity)
-        ledger = LedgerService(db, clock)
-        return cls(
+        bank = cls(
             db=db,
             clock=clock,
             customers=CustomerService(db, clock, keyring),
-            accounts=accounts,
-            ledger=ledger,
-            queue=queue,
-            bills=BillsService(
-                db,
-                clock,
-                keyring,
-                ledger,
-                accounts,
-                queue,
-                catalogue=bill_catalogue.default(),
-                gateway=biller_gateway,
-                policy=bill_policy,
-                config=bills_config,
-            ),
+            accounts=AccountService(db, clock, currencies, identity),
+            ledger=LedgerService(db, clock),
+            queue=queue or MemoryQueue(clock.now),
         )
+        bank.bills = BillsService(
+            db,
+            clock,
+            keyring,
+            bank.ledger,
+            bank.accounts,
+            bank.queue,
+            catalogue=bill_catalogue.default(),
+            gateway=biller_gateway,
+            policy=bill_policy,
+            config=bills_config,
+        )
+        return bank
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
