@@ -280,6 +280,13 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+def check_amount_minor(amount_minor: int | None) -> int | None:
+    """An amount to validate is whole minor units (a float or a bool is the caller's bug)."""
+    if amount_minor is not None and type(amount_minor) is not int:
+        raise from_code("VALIDATION_ERROR", "amounts are whole minor units", {"field": "amount"})
+    return amount_minor
+
+
 def check_biller_id(biller_id: str) -> str:
     """A biller id that can name a biller at all (as a path segment it must not be empty)."""
     if not 1 <= len(biller_id) <= MAX_TEXT:

@@ -16,6 +16,7 @@ from integrations.bank.bills import (
     BillQuote,
     BillReceipt,
     BillValidation,
+    check_amount_minor,
     check_biller_id,
     check_fields,
     check_limit,
@@ -62,7 +63,11 @@ class HttpBills:
         partial: bool = False,
     ) -> BillValidation:
         """See :meth:`BillsAPI.validate_bill`."""
-        body = {"fields": check_fields(fields), "amount_minor": amount_minor, "partial": partial}
+        body = {
+            "fields": check_fields(fields),
+            "amount_minor": check_amount_minor(amount_minor),
+            "partial": partial,
+        }
         path = f"/billers/{_segment(check_biller_id(biller_id))}/validation"
         return wire.parse(BillValidation, await self._call("POST", path, json=body))
 

@@ -28,6 +28,7 @@ from integrations.bank.bills import (
     BillQuote,
     BillReceipt,
     BillValidation,
+    check_amount_minor,
     check_biller_id,
     check_fields,
     check_limit,
@@ -75,6 +76,7 @@ class LocalBills:
     ) -> BillValidation:
         """See :meth:`BillsAPI.validate_bill`."""
         check_biller_id(biller_id)
+        check_amount_minor(amount_minor)
         values: dict[str, object] = dict(check_fields(fields))
         if amount_minor is not None:
             values["amount"] = amount_minor

@@ -132,6 +132,9 @@ async def test_validation_answers_normalized_values_or_field_codes(bank_api: Ban
     )
     partial = await bank_api.validate_bill(POWER, POWER_FIELDS, partial=True)
     assert partial.values == {"customer_number": "3982597918"}
+    with pytest.raises(InvalidRequest) as caught:
+        await bank_api.validate_bill(POWER, POWER_FIELDS, 12.5)  # type: ignore[arg-type]
+    assert caught.value.code == "VALIDATION_ERROR"
 
 
 # -- paying -----------------------------------------------------------------------------
