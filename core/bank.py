@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from core.accounts.service import AccountService, BankIdentity
 from core.actors import SYSTEM
 from core.audit.verify import AuditReport, verify_chain
+from core.bills import catalogue as bill_catalogue
+from core.bills.bank_policy import BankBillPolicy
+from core.bills.config import BillsConfig
+from core.bills.policy import BillPolicy
+from core.bills.service import BillsService
 from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
@@ -23,7 +28,7 @@ from core.payments.model import Operation
 from core.payments.service import Payments
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
-from core.ports import RatesSource
+from core.ports import BillerGateway, RatesSource
 from core.referrals.service import ReferralService
 
 
@@ -41,6 +46,7 @@ class Bank:
     referrals: ReferralService
     kyc: KycService
     payments: Payments  # fees, limits, switches, risk review, transfers, money requests
+    bills: BillsService  # bill payments
 
     @classmethod
     def build(
@@ -56,7 +62,15 @@ class Bank:
         fx_config: FxConfig | None = None,
         kyc: KycPorts | None = None,
         payments: PaymentsConfig | None = None,
+        biller_gateway: BillerGateway | None = None,
+        bill_policy: BillPolicy | None = None,
+        bills_config: BillsConfig | None = None,
     ) -> Bank:
+        """The bank's parts over ``db``; outside systems come in through their ports.
+
+        Bill payments follow the bank's own fees, limits and switches unless a
+        ``bill_policy`` is given.
+        """
         clock = clock or SystemClock()
         queue = queue or MemoryQueue(clock.now)
         customers = CustomerService(db, clock, keyring)
@@ -91,12 +105,25 @@ class Bank:
                 document_seen=referrals.attribution.record_document,
             ),
             payments=payments_,
+            bills=BillsService(
+                db,
+                clock,
+                keyring,
+                ledger,
+                accounts,
+                queue,
+                catalogue=bill_catalogue.default(),
+                gateway=biller_gateway,
+                policy=bill_policy or BankBillPolicy(payments_),
+                config=bills_config,
+            ),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
         return (
             Jobs()
+            + self.bills.jobs()
             + self.fx.jobs(SYSTEM)
             + self.kyc.jobs()
             + self.payments.jobs()

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
     fx_max_rate_age_hours: float = Field(default=120.0, gt=0)
     fx_refresh_interval_seconds: float = Field(default=3600.0, gt=0)
 
+    # Bill payments: the biller gateway ("simulator", the only one so far) and its pace.
+    biller_gateway: str = Field(default="simulator", pattern="^simulator$")
+    bills_gateway_timeout_seconds: float = Field(default=4.0, gt=0)
+    bills_reconcile_after_seconds: float = Field(default=60.0, gt=0)
+    # The simulator's behaviour: chances of a rejection and of a timeout, answer delays,
+    # and a seed for runs that repeat exactly.
+    biller_sim_reject_rate: float = Field(default=0.05, ge=0, le=1)
+    biller_sim_timeout_rate: float = Field(default=0.03, ge=0, le=1)
+    biller_sim_min_delay_ms: int = Field(default=200, ge=0)
+    biller_sim_max_delay_ms: int = Field(default=1500, ge=0)
+    biller_sim_seed: int | None = None
+
     # Service authentication with an OpenID Connect provider (Keycloak): when the issuer
     # is set, bearer tokens are verified against its JWKS; API keys keep working.
     oidc_issuer: str | None = None

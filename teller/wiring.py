@@ -13,6 +13,7 @@ from core.accounts.service import BankIdentity
 from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
+from core.bills.config import BillsConfig
 from core.clock import Clock, SystemClock
 from core.fx.model import FxConfig, Spreads
 from core.jobqueue.queue import SqlJobQueue
@@ -20,7 +21,8 @@ from core.jobs import JobQueue
 from core.kyc.documents import KycPorts
 from core.payments.config import PaymentsConfig
 from core.persistence.database import Database
-from core.ports import DocumentStore, MrzReader, RatesSource, VirusScanner
+from core.ports import BillerGateway, DocumentStore, MrzReader, RatesSource, VirusScanner
+from integrations.billers.simulator import SimulatorBillerGateway, SimulatorSettings
 from integrations.documents.local import LocalDocumentStore
 from integrations.documents.s3 import S3DocumentStore, S3Settings
 from integrations.mrz.tesseract import TesseractMrzReader, tesseract_path
@@ -100,6 +102,11 @@ def build(settings: Settings) -> Container:
             review_window=timedelta(hours=settings.payment_review_hours),
             money_request_ttl=timedelta(days=settings.money_request_days),
         ),
+        biller_gateway=biller_gateway(settings, clock),
+        bills_config=BillsConfig(
+            gateway_timeout=timedelta(seconds=settings.bills_gateway_timeout_seconds),
+            reconcile_after=timedelta(seconds=settings.bills_reconcile_after_seconds),
+        ),
     )
     if app is not None:
         register(app, bank.jobs(), db, clock)
@@ -151,3 +158,15 @@ def kyc_ports(settings: Settings) -> KycPorts:
     ):
         mrz = TesseractMrzReader()  # FileNotFoundError when asked for and not installed
     return KycPorts(store, scanner, mrz)
+
+
+def biller_gateway(settings: Settings, clock: Clock) -> BillerGateway:
+    """The biller gateway the settings choose (the simulator is the only one so far)."""
+    simulated = SimulatorSettings(
+        reject_rate=settings.biller_sim_reject_rate,
+        timeout_rate=settings.biller_sim_timeout_rate,
+        min_delay=settings.biller_sim_min_delay_ms / 1000,
+        max_delay=settings.biller_sim_max_delay_ms / 1000,
+        seed=settings.biller_sim_seed,
+    )
+    return SimulatorBillerGateway(simulated, clock.now)

@@ -8,7 +8,7 @@ from core.api import problems
 from core.api.auth import Authenticator
 from core.api.body_limit import BodyLimitMiddleware
 from core.api.kyc_schemas import UPLOAD_ROUTE
-from core.api.routes import customers, fx, kyc, ledger, payments, payments_admin, referrals
+from core.api.routes import bills, customers, fx, kyc, ledger, payments, payments_admin, referrals
 from core.bank import Bank
 
 DESCRIPTION = """\
@@ -40,6 +40,7 @@ def create_api(
     api.include_router(kyc.router)
     api.include_router(payments.router)
     api.include_router(payments_admin.router)
+    api.include_router(bills.router)
     # KYC documents (base64, up to 10 MB files) are the one body larger than the rest.
     api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=[UPLOAD_ROUTE])
     return api

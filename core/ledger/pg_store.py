@@ -41,14 +41,15 @@ WITH claim AS (
 claimed AS (SELECT coalesce((SELECT new FROM claim), false) AS new)
 SELECT claimed.new, a.* FROM claimed LEFT JOIN LATERAL (
     SELECT {_ACCOUNT_COLUMNS} FROM accounts
-    WHERE id = ANY($7::uuid[]) AND claimed.new ORDER BY id FOR UPDATE
+    WHERE id = ANY($7::uuid[]) AND claimed.new ORDER BY id FOR NO KEY UPDATE
 ) AS a ON true"""
 _EARLIER = """
 SELECT command, fingerprint, resource_id, response FROM idempotency_keys
 WHERE scope = $1 AND key = $2"""
 _KEEP = "UPDATE idempotency_keys SET response = $3::json WHERE scope = $1 AND key = $2"
 _LOCK = f"""
-SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"""
+SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id
+FOR NO KEY UPDATE"""
 _BALANCES = """
 UPDATE accounts AS a SET balance = v.balance, held = v.held, version = v.version,
     updated_at = $1
@@ -286,7 +287,7 @@ class PgStore:
 
     async def find_hold(self, hold_id: UUID, *, lock: bool = False) -> HoldView:
         await self.flush()
-        row = await self.pg.fetchrow(_FIND_HOLD + (" FOR UPDATE" if lock else ""), hold_id)
+        row = await self.pg.fetchrow(_FIND_HOLD + (" FOR NO KEY UPDATE" if lock else ""), hold_id)
         if row is None:
             raise HoldNotFound(hold_id=str(hold_id))
         return _hold(row)

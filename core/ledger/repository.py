@@ -3,6 +3,12 @@
 Deadlock freedom on PostgreSQL comes from one rule: a transaction locks all the accounts
 it will touch in one statement, ordered by id, before changing any of them. Hold rows are
 locked before their accounts, always in that order.
+
+The locks are ``FOR NO KEY UPDATE``, the mode PostgreSQL's own UPDATE takes when no key
+changes: it serializes the ledger's writers just as ``FOR UPDATE`` would, but leaves
+alone the ``KEY SHARE`` locks that foreign-key checks take. Other parts of the bank insert
+rows that reference accounts (payments, cards, holds) in their own order; with
+``FOR UPDATE`` those checks would wait on the ledger and could deadlock with it.
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ async def lock_some_accounts(
             select(*_ACCOUNT_STATE_COLUMNS)
             .where(accounts.c.id.in_(sorted(set(ids))))
             .order_by(accounts.c.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     ).all()
     return {row.id: _state(row) for row in rows}
@@ -228,7 +234,7 @@ def _hold_view(row: AnyRow) -> HoldView:
 async def find_hold(conn: AsyncConnection, hold_id: UUID, *, lock: bool = False) -> HoldView:
     query = select(holds).where(holds.c.id == hold_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     row = (await conn.execute(query)).one_or_none()
     if row is None:
         raise HoldNotFound(hold_id=str(hold_id))

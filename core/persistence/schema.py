@@ -7,6 +7,7 @@ area keeps its own tables next to its code (``core/<area>/tables.py``, on the sa
 
 from __future__ import annotations
 
+import core.bills.tables
 import core.fx.tables
 import core.jobqueue.tables
 import core.kyc.tables

@@ -9,6 +9,18 @@ the Protocol never pulls in the core.
 from __future__ import annotations
 
 from integrations.bank.api import BankAPI
+from integrations.bank.bills import (
+    Biller,
+    BillerField,
+    BillFieldError,
+    BillPayee,
+    BillPayment,
+    BillPaymentStatus,
+    BillQuote,
+    BillReceipt,
+    BillValidation,
+    bill_field_errors,
+)
 from integrations.bank.errors import (
     AccessDenied,
     AccountUnavailable,
@@ -90,6 +102,15 @@ __all__ = [
     "BankAPI",
     "BankError",
     "BankUnavailable",
+    "BillFieldError",
+    "BillPayee",
+    "BillPayment",
+    "BillPaymentStatus",
+    "BillQuote",
+    "BillReceipt",
+    "BillValidation",
+    "Biller",
+    "BillerField",
     "CashbackOffer",
     "Conflict",
     "CurrencyExchange",
@@ -139,5 +160,6 @@ __all__ = [
     "Transfer",
     "TransferPreview",
     "TransferStatus",
+    "bill_field_errors",
     "from_code",
 ]

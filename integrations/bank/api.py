@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from integrations.bank.bills import BillsAPI
 from integrations.bank.fx import FxAPI
 from integrations.bank.kyc import KycAPI
 from integrations.bank.payments import PaymentsAPI
@@ -39,7 +40,7 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(FxAPI, KycAPI, PaymentsAPI, ReferralsAPI, Protocol):
+class BankAPI(BillsAPI, FxAPI, KycAPI, PaymentsAPI, ReferralsAPI, Protocol):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
 
     # -- customers --------------------------------------------------------------------

@@ -512,6 +512,19 @@ ROUTES = {
     "/kyc/applications/{application_id}/decision": {"post"},
     "/kyc/reviews": {"get"},
     "/kyc/documents/{document_id}/content": {"get"},
+    # bill payments (core/api/routes/bills.py)
+    "/billers": {"get"},
+    "/billers/{biller_id}": {"get"},
+    "/billers/{biller_id}/validation": {"post"},
+    "/bill-payments/quote": {"post"},
+    "/bill-payments": {"post"},
+    "/bill-payments/{payment_id}": {"get"},
+    "/bill-payments/{payment_id}/receipt": {"get"},
+    "/customers/{customer_id}/bill-payments": {"get"},
+    "/customers/{customer_id}/bill-payments/repeat": {"post"},
+    "/customers/{customer_id}/bill-payees": {"get", "post"},
+    "/customers/{customer_id}/bill-payees/{payee_id}": {"patch", "delete"},
+    "/customers/{customer_id}/bill-payees/{payee_id}/payments": {"post"},
 }
 MONEY_MOVING = {
     "/deposits",
@@ -522,6 +535,9 @@ MONEY_MOVING = {
     "/holds/{hold_id}/post",
     "/holds/{hold_id}/void",
     "/fx/exchanges",
+    "/bill-payments",
+    "/customers/{customer_id}/bill-payments/repeat",
+    "/customers/{customer_id}/bill-payees/{payee_id}/payments",
 }
 # Creating a customer or an account takes an optional key (so retries create nothing twice).
 KEYED = MONEY_MOVING | {"/customers", "/customers/{customer_id}/accounts"}

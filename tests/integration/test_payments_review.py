@@ -257,7 +257,7 @@ async def test_the_first_transfer_after_a_contact_change_scores(
         {"customer_id": str(payer.customer_id)},
         clock.now(),
     )
-    (subscriber,) = bank.jobs().subscribers
+    (subscriber,) = [s for s in bank.jobs().subscribers if s.name.startswith("payments.")]
     assert "customer.contact_changed" in subscriber.types
     await subscriber.handler(event)
     await subscriber.handler(event)  # delivered twice: remembered once
