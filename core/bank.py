@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from core.accounts.service import AccountService, BankIdentity
 from core.actors import SYSTEM
 from core.audit.verify import AuditReport, verify_chain
+from core.cards.config import CardConfig
+from core.cards.service import CardService
 from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
@@ -28,6 +30,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
+    cards: CardService
 
     @classmethod
     def build(
@@ -39,20 +42,35 @@ class Bank:
         clock: Clock | None = None,
         identity: BankIdentity | None = None,
         queue: JobQueue | None = None,
+        cards: CardConfig | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        customers = CustomerService(db, clock, keyring)
+        accounts = AccountService(db, clock, currencies, identity)
+        ledger = LedgerService(db, clock)
+        queue = queue or MemoryQueue(clock.now)
         return cls(
             db=db,
             clock=clock,
-            customers=CustomerService(db, clock, keyring),
-            accounts=AccountService(db, clock, currencies, identity),
-            ledger=LedgerService(db, clock),
-            queue=queue or MemoryQueue(clock.now),
+            customers=customers,
+            accounts=accounts,
+            ledger=ledger,
+            queue=queue,
+            cards=CardService(
+                db,
+                clock,
+                keyring,
+                customers=customers,
+                accounts=accounts,
+                ledger=ledger,
+                queue=queue,
+                config=cards,
+            ),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs()
+        return Jobs() + self.cards.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""
