@@ -61,9 +61,7 @@ async def test_a_card_is_valid_to_the_end_of_its_month_three_years_on(
 async def test_issuing_tells_the_customer_through_the_outbox(bank: Bank) -> None:
     card, _ = await card_with_details(bank, tier="standard")
     async with bank.db.read() as conn:
-        row = (
-            await conn.execute(select(events).where(events.c.type == "card.issued"))
-        ).one()
+        row = (await conn.execute(select(events).where(events.c.type == "card.issued"))).one()
     assert row.payload == {
         "card_id": str(card.id),
         "customer_id": str(card.customer_id),
@@ -194,7 +192,11 @@ async def test_a_blocked_card_is_reissued_once_with_a_new_number(bank: Bank) -> 
     details = await bank.cards.reveal(token.token, AGENT)
     assert details.number != old.number
     assert new.replaces_card_id == card.id
-    assert (new.account_id, new.tier, new.status) == (card.account_id, card.tier, CardStatus.ACTIVE)
+    assert (new.account_id, new.tier, new.status) == (
+        card.account_id,
+        card.tier,
+        CardStatus.ACTIVE,
+    )
     assert (new.per_transaction_limit, new.daily_limit) == (5_000, 20_000)
     assert (new.online_enabled, new.atm_enabled) == (False, True)
     assert (await bank.cards.get(card.id)).status is CardStatus.BLOCKED
@@ -232,6 +234,8 @@ async def test_card_numbers_are_reencrypted_under_a_new_key(
     async with bank.db.read() as conn:
         token = (await conn.execute(select(cards.c.number_enc))).scalar_one()
     assert token.startswith("v1.new.")
-    again = await newer.cards.reveal((await newer.cards.create_reveal(card.id, AGENT)).token, AGENT)
+    again = await newer.cards.reveal(
+        (await newer.cards.create_reveal(card.id, AGENT)).token, AGENT
+    )
     assert (again.number, again.cvv) == (details.number, details.cvv)
     assert (await newer.cards.resolve_number(details.number)).card_id == card.id

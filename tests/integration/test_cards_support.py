@@ -51,7 +51,7 @@ def purchase(
 ) -> AuthorizationRequest:
     """A card-present purchase in a shop, as the processor would send it."""
     request = AuthorizationRequest(
-        reference=reference or f"auth-{uuid4().hex[:12]}",
+        reference=f"auth-{uuid4().hex[:12]}" if reference is None else reference,
         card_number=details.number,
         expiry_month=details.expiry.month,
         expiry_year=details.expiry.year,
