@@ -170,7 +170,7 @@ def apikey() -> None:
     "roles",
     multiple=True,
     required=True,
-    help="bank.read, bank.customers, bank.payments, bank.cash or bank.admin",
+    help="bank.read, bank.customers, bank.payments, bank.cash, bank.admin or bank.processor",
 )
 def apikey_create(name: str, roles: tuple[str, ...]) -> None:
     """Create an API client; prints its key once as JSON."""

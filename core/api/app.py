@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from core.api import problems
 from core.api.auth import Authenticator
 from core.api.body_limit import BodyLimitMiddleware
-from core.api.routes import customers, ledger
+from core.api.routes import cards, customers, ledger
 from core.bank import Bank
 
 DESCRIPTION = """\
@@ -20,7 +20,8 @@ of money through the double-entry ledger.
   body returns the first result; with a different body it is refused (`IDEMPOTENCY_CONFLICT`).
 * Errors are `application/problem+json` with a stable `code`.
 * Authenticate with `X-API-Key` or an OpenID Connect bearer token; each operation needs a
-  role: `bank.read`, `bank.customers`, `bank.payments`, `bank.cash` or `bank.admin`.
+  role: `bank.read`, `bank.customers`, `bank.payments`, `bank.cash` or `bank.admin`;
+  card processors calling `/card-processing/…` hold `bank.processor`.
 """
 
 
@@ -34,5 +35,7 @@ def create_api(
     problems.install(api)
     api.include_router(customers.router)
     api.include_router(ledger.router)
+    api.include_router(cards.router)
+    api.include_router(cards.processing)
     api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return api
