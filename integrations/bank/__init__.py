@@ -9,6 +9,18 @@ the Protocol never pulls in the core.
 from __future__ import annotations
 
 from integrations.bank.api import BankAPI
+from integrations.bank.cards import (
+    BankDetails,
+    BlockReason,
+    Card,
+    CardAuthorization,
+    CardDetails,
+    CardRecipient,
+    CardRevealToken,
+    CardStatus,
+    CardTier,
+    CashbackSummary,
+)
 from integrations.bank.errors import (
     AccessDenied,
     AccountUnavailable,
@@ -45,8 +57,18 @@ __all__ = [
     "Amount",
     "Balance",
     "BankAPI",
+    "BankDetails",
     "BankError",
     "BankUnavailable",
+    "BlockReason",
+    "Card",
+    "CardAuthorization",
+    "CardDetails",
+    "CardRecipient",
+    "CardRevealToken",
+    "CardStatus",
+    "CardTier",
+    "CashbackSummary",
     "Conflict",
     "Customer",
     "Entry",

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from integrations.bank.cards.api import CardsAPI
 from integrations.bank.types import (
     Account,
     Amount,
@@ -35,8 +36,9 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(Protocol):
-    """The bank as flows see it: customers, accounts, balances, statements and money."""
+class BankAPI(CardsAPI, Protocol):
+    """The bank as flows see it: customers, accounts, balances, statements and money;
+    cards (``CardsAPI``)."""
 
     # -- customers --------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import httpx
 
 from integrations.bank import checks, wire
 from integrations.bank.api import BankAPI
+from integrations.bank.cards.http import HttpCards
 from integrations.bank.errors import UNAVAILABLE, BankError, BankUnavailable, from_code
 from integrations.bank.retry import (
     RetryPolicy,
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 _PROBLEM_TYPES = ("application/problem+json", "application/json")
 
 
-class HttpBank:
+class HttpBank(HttpCards):
     """``BankAPI`` over HTTP, authenticated with an API key (``X-API-Key``).
 
     ``base_url`` is Teller's root (the API lives under ``api_prefix``). ``retries`` counts
