@@ -1,5 +1,8 @@
 """Argument checks both card implementations run before calling the bank.
 
+Codes the error classes do not list take the HTTP status the core gives them, as
+``from_code`` does for both paths.
+
 As ``integrations.bank.checks`` does for money: where the REST API's schema and the core
 would judge an argument with different codes, the wrapper judges it first, identically.
 """
@@ -37,19 +40,21 @@ def check_block_reason(reason: BlockReason | str) -> str:
 def check_pin(pin: str) -> str:
     """Longer than any PIN: the core's code, before the API's length limit answers."""
     if len(pin) > MAX_PIN:
-        raise from_code("INVALID_PIN", "A PIN is 4 to 6 digits.")
+        raise from_code("INVALID_PIN", "A PIN is 4 to 6 digits.", status=422)
     return pin
 
 
 def check_card_number(number: str) -> str:
     if len(number) > MAX_CARD_NUMBER:
-        raise from_code("INVALID_CARD_NUMBER", "This is not a valid card number.")
+        raise from_code("INVALID_CARD_NUMBER", "This is not a valid card number.", status=422)
     return number
 
 
 def check_token(token: str) -> str:
     if not 0 < len(token) <= MAX_TOKEN:
-        raise from_code("REVEAL_TOKEN_NOT_FOUND", "This link to the card's details is not valid.")
+        raise from_code(
+            "REVEAL_TOKEN_NOT_FOUND", "This link to the card's details is not valid.", status=404
+        )
     return token
 
 
