@@ -221,14 +221,18 @@ def keys_rotate() -> None:
     from core.actors import Actor, ActorKind
     from teller.wiring import build
 
-    async def run(settings: Settings) -> int:
+    async def run(settings: Settings) -> tuple[int, int]:
         container = build(settings)
+        actor = Actor(ActorKind.STAFF, "cli")
         try:
-            return await container.bank.customers.rotate_encryption(Actor(ActorKind.STAFF, "cli"))
+            customers = await container.bank.customers.rotate_encryption(actor)
+            return customers, await container.bank.cards.rotate_encryption(actor)
         finally:
             await container.close()
 
-    click.echo(f"re-encrypted {_run(run)} customers")
+    customers, cards = _run(run)
+    click.echo(f"re-encrypted {customers} customers")
+    click.echo(f"re-encrypted {cards} card numbers")
 
 
 @main.group()
@@ -274,3 +278,20 @@ def bench_ledger(
         api_processes=processes,
     )
     sys.exit(uvloop.run(run_ledger_bench(options)))
+
+
+@bench.command("cards")
+@click.option("--cards", type=int, default=1000, show_default=True, help="cards to issue")
+@click.option("--clients", type=int, default=4, show_default=True, help="concurrent issuers")
+@click.option("--database-url", default=None, help="PostgreSQL (default TELLER_DATABASE_URL)")
+@click.option("--keep", is_flag=True, help="keep the scratch database <db>_bench_cards")
+def bench_cards(cards: int, clients: int, database_url: str | None, keep: bool) -> None:
+    """Issue virtual cards; the last line is card_issue_p50_ms=<x> card_issue_p99_ms=<y>."""
+    from teller.bench.cards import CardBenchOptions, run_card_bench
+
+    settings = _settings()
+    url = database_url or settings.database_url
+    if not url:
+        raise click.ClickException("give --database-url or TELLER_DATABASE_URL (PostgreSQL)")
+    options = CardBenchOptions(database_url=url, cards=cards, clients=clients, keep=keep)
+    sys.exit(uvloop.run(run_card_bench(options)))

@@ -38,6 +38,7 @@ def build(settings: Settings) -> Container:
         settings.currency_list,
         clock=clock,
         identity=BankIdentity(settings.iban_country, settings.bank_code),
+        cards=settings.card_config,
     )
     api_keys = ApiKeys(db, clock)
     oidc = None
