@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,7 +31,6 @@ from core.cards.model import (
     new_card_number,
 )
 from core.cards.tables import cards
-from core.cards.vault import SealedNumber
 from core.cards.views import CardView
 from core.customers.model import KycLevel, KycStatus, kyc_level
 from core.customers.service import CustomerNotFound
@@ -90,7 +89,7 @@ class IssuingMixin(CardCommands):
                         return replay
                 account = await self._eligible(conn, customer_id, account_id)
                 policy = limit_policy(account.currency).defaults(account.currency)
-                sealed = await self._insert(
+                card = await self._insert(
                     conn, card_id, account, card_type, policy, now, online=True, atm=True
                 )
                 payload = {
@@ -100,13 +99,13 @@ class IssuingMixin(CardCommands):
                     "tier": card_type.value,
                 }
                 await events.record(conn, "card.issued", card_id, payload, now)
-                details = {**payload, "last4": sealed.last4}
+                details = {**payload, "last4": card.last4}
                 await record(conn, now, actor, "issue_card", f"card:{card_id}", details)
         except CoreError as exc:
             target = f"customer:{customer_id}"
             await record_rejection(ctx.db, now, actor, "issue_card", target, exc)
             raise
-        return await self.get(card_id)
+        return card
 
     async def reissue(
         self, card_id: UUID, actor: Actor, *, idempotency_key: str | None = None
@@ -134,7 +133,7 @@ class IssuingMixin(CardCommands):
                     raise CardAlreadyReissued(card_id=str(card_id), replacement=str(replacement))
                 account = await self._eligible(conn, old.customer_id, old.account_id)
                 limits = Limits(int(old.per_transaction_limit), int(old.daily_limit))
-                sealed = await self._insert(
+                card = await self._insert(
                     conn,
                     new_id,
                     account,
@@ -153,12 +152,12 @@ class IssuingMixin(CardCommands):
                     "tier": old.tier,
                 }
                 await events.record(conn, "card.reissued", new_id, payload, now)
-                details = {**payload, "last4": sealed.last4}
+                details = {**payload, "last4": card.last4}
                 await record(conn, now, actor, "reissue_card", f"card:{card_id}", details)
         except CoreError as exc:
             await record_rejection(ctx.db, now, actor, "reissue_card", f"card:{card_id}", exc)
             raise
-        return await self.get(new_id)
+        return card
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -189,30 +188,53 @@ class IssuingMixin(CardCommands):
     async def _eligible(
         self, conn: AsyncConnection, customer_id: UUID, account_id: UUID
     ) -> AnyRow:
-        """The account a new card may be linked to, after every issuing rule."""
-        status = (
-            await conn.execute(select(customers.c.kyc_status).where(customers.c.id == customer_id))
-        ).scalar_one_or_none()
-        if status is None:
-            raise CustomerNotFound(customer_id=str(customer_id))
-        if kyc_level(KycStatus(status)) is not KycLevel.FULL:
-            raise KycRequired(customer_id=str(customer_id), kyc_status=status)
-        account = (
-            await conn.execute(select(accounts).where(accounts.c.id == account_id))
+        """The account a new card may be linked to, after every issuing rule.
+
+        The customer row is locked, so concurrent issues for one customer queue and the
+        per-customer maximum holds; the cards in use are counted after the lock (a count in
+        the locking statement would see the snapshot from before the wait).
+        """
+        row = (
+            await conn.execute(
+                select(
+                    customers.c.kyc_status,
+                    accounts.c.id,
+                    accounts.c.customer_id,
+                    accounts.c.kind,
+                    accounts.c.status,
+                    accounts.c.currency,
+                )
+                .select_from(customers.outerjoin(accounts, accounts.c.id == account_id))
+                .where(customers.c.id == customer_id)
+                .with_for_update(of=customers)
+            )
         ).one_or_none()
-        if account is None:
+        if row is None:
+            raise CustomerNotFound(customer_id=str(customer_id))
+        if kyc_level(KycStatus(row.kyc_status)) is not KycLevel.FULL:
+            raise KycRequired(customer_id=str(customer_id), kyc_status=row.kyc_status)
+        if row.id is None:
             raise AccountNotFound(account_id=str(account_id))
-        if account.kind != AccountKind.CUSTOMER.value or account.customer_id != customer_id:
+        if row.kind != AccountKind.CUSTOMER.value or row.customer_id != customer_id:
             raise AccountNotOwned(account_id=str(account_id), customer_id=str(customer_id))
-        if account.status == AccountStatus.FROZEN.value:
+        if row.status == AccountStatus.FROZEN.value:
             raise AccountFrozen(account_id=str(account_id))
-        if account.status == AccountStatus.CLOSED.value:
+        if row.status == AccountStatus.CLOSED.value:
             raise AccountClosed(account_id=str(account_id))
-        in_use = await repo.cards_in_use(conn, customer_id)
+        in_use = (
+            await conn.execute(
+                select(func.count())
+                .select_from(cards)
+                .where(
+                    cards.c.customer_id == customer_id,
+                    cards.c.status != CardStatus.BLOCKED.value,
+                )
+            )
+        ).scalar_one()
         maximum = self._ctx.config.max_cards_per_customer
         if in_use >= maximum:
             raise CardLimitReached(customer_id=str(customer_id), maximum=maximum)
-        return account
+        return row
 
     async def _insert(
         self,
@@ -226,7 +248,7 @@ class IssuingMixin(CardCommands):
         online: bool,
         atm: bool,
         replaces: UUID | None = None,
-    ) -> SealedNumber:
+    ) -> CardView:
         """Insert the card under a fresh number; a number already taken (one chance in a
         billion per card) is skipped without aborting the transaction."""
         ctx = self._ctx
@@ -267,5 +289,23 @@ class IssuingMixin(CardCommands):
                 )
             ).first()
             if inserted is not None:
-                return sealed
+                return CardView(
+                    id=card_id,
+                    customer_id=account.customer_id,
+                    account_id=account.id,
+                    tier=tier,
+                    status=CardStatus.ACTIVE,
+                    block_reason=None,
+                    last4=sealed.last4,
+                    expiry=expiry,
+                    currency=account.currency,
+                    per_transaction_limit=limits.per_transaction,
+                    daily_limit=limits.daily,
+                    online_enabled=online,
+                    atm_enabled=atm,
+                    pin_set=False,
+                    pin_blocked=False,
+                    replaces_card_id=replaces,
+                    created_at=now,
+                )
         raise RuntimeError("could not find a free card number")

@@ -70,18 +70,6 @@ async def update_card(
     await conn.execute(update(cards).where(cards.c.id == card_id).values(**values, updated_at=at))
 
 
-async def cards_in_use(conn: AsyncConnection, customer_id: UUID) -> int:
-    """The customer's cards that are not blocked: what the per-customer maximum counts."""
-    count = (
-        await conn.execute(
-            select(func.count())
-            .select_from(cards)
-            .where(cards.c.customer_id == customer_id, cards.c.status != CardStatus.BLOCKED.value)
-        )
-    ).scalar_one()
-    return int(count)
-
-
 async def replacement_of(conn: AsyncConnection, card_id: UUID) -> UUID | None:
     found: UUID | None = (
         await conn.execute(select(cards.c.id).where(cards.c.replaces_card_id == card_id))

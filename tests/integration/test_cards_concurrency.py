@@ -14,6 +14,7 @@ from core.bank import Bank
 from core.cards.errors import (
     AuthorizationCleared,
     AuthorizationNotApproved,
+    CardLimitReached,
     RevealTokenUsed,
 )
 from core.cards.model import AuthorizationStatus, DeclineReason
@@ -179,3 +180,17 @@ async def test_concurrent_payouts_of_one_month_pay_once(bank: Bank, clock: Mutab
     assert len(set(paid)) == 1
     assert await count(bank, entries, entries.c.kind == "cashback") == 1
     assert (await bank.ledger.balance(card.account_id)).ledger == 10_000 - 3_000 + 300
+
+
+async def test_concurrent_issues_for_one_customer_never_pass_the_maximum(bank: Bank) -> None:
+    account = await verified_account(bank)
+    assert account.customer_id is not None
+    customer = account.customer_id
+    results = await asyncio.gather(
+        *(bank.cards.issue(customer, account.id, "digital", AGENT) for _ in range(9)),
+        return_exceptions=True,
+    )
+    issued = [r for r in results if not isinstance(r, BaseException)]
+    assert len(issued) == bank.cards.config.max_cards_per_customer == 5
+    assert all(isinstance(r, CardLimitReached) for r in results if isinstance(r, BaseException))
+    assert await count(bank, cards) == 5
