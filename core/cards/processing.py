@@ -75,6 +75,10 @@ class AuthorizationRequest:
     pin: str | None = field(default=None, repr=False)
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_reference(reference: str) -> str:
     if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
         raise ValidationFailed(
@@ -98,9 +102,8 @@ def _check_request(req: AuthorizationRequest) -> tuple[str, Channel, Expiry]:
         raise ValidationFailed("a merchant name is 1 to 60 characters", field="merchant_name")
     if req.merchant_id is not None and not _REFERENCE.fullmatch(req.merchant_id):
         raise ValidationFailed("a merchant id is 1 to 64 characters", field="merchant_id")
-    if not (isinstance(req.expiry_month, int) and 1 <= req.expiry_month <= 12) or not (
-        isinstance(req.expiry_year, int) and 2000 <= req.expiry_year <= 2099
-    ):
+    month, year = req.expiry_month, req.expiry_year
+    if not (_whole(month) and 1 <= month <= 12 and _whole(year) and 2000 <= year <= 2099):
         raise ValidationFailed("an expiry is a month 1-12 and a four-digit year", field="expiry")
     if req.cvv is not None and not (isinstance(req.cvv, str) and _CVV.fullmatch(req.cvv)):
         raise ValidationFailed("a CVV is three digits", field="cvv")

@@ -392,6 +392,7 @@ async def test_a_frozen_account_declines_its_cards(
         ({"merchant_id": "bad id"}, ValidationFailed),
         ({"expiry_month": 13}, ValidationFailed),
         ({"expiry_year": 29}, ValidationFailed),
+        ({"expiry_month": True}, ValidationFailed),
         ({"cvv": "12"}, ValidationFailed),
         ({"pin": "12a4"}, InvalidPin),
         ({"reference": ""}, ValidationFailed),
