@@ -4,6 +4,7 @@ PostgreSQL, down to the error class and code."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
 import pytest
@@ -29,6 +30,13 @@ from integrations.bank import (
 )
 from tests.fakes import MutableClock
 from tests.integration.test_cards_support import AGENT, PROCESSOR
+
+
+@pytest.fixture(autouse=True)
+async def _ledger_stays_consistent(bank: Bank) -> AsyncIterator[None]:
+    yield
+    report = await bank.verify_ledger()
+    assert report.ok, report.problems
 
 
 async def customer_account(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
@@ -19,6 +20,13 @@ from tests.e2e.conftest import KeyFactory
 from tests.unit.conftest import clean_logging  # noqa: F401 - the fixture, for the log test
 
 API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+async def _ledger_stays_consistent(bank: Bank) -> AsyncIterator[None]:
+    yield
+    report = await bank.verify_ledger()
+    assert report.ok, report.problems
 
 
 class Client:

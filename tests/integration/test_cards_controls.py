@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
@@ -26,6 +27,13 @@ from core.errors import ValidationFailed
 from core.persistence.tables import events
 from tests.fakes import MutableClock
 from tests.integration.test_cards_support import AGENT, card_with_details
+
+
+@pytest.fixture(autouse=True)
+async def _ledger_stays_consistent(bank: Bank) -> AsyncIterator[None]:
+    yield
+    report = await bank.verify_ledger()
+    assert report.ok, report.problems
 
 
 @pytest.fixture

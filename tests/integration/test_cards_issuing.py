@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -33,6 +34,13 @@ from core.persistence.tables import audit_log, events
 from tests.conftest import CURRENCIES
 from tests.fakes import MutableClock
 from tests.integration.test_cards_support import AGENT, card_with_details, verified_account
+
+
+@pytest.fixture(autouse=True)
+async def _ledger_stays_consistent(bank: Bank) -> AsyncIterator[None]:
+    yield
+    report = await bank.verify_ledger()
+    assert report.ok, report.problems
 
 
 async def test_a_verified_customer_gets_a_luhn_valid_card_from_the_bank_bin(bank: Bank) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from uuid import uuid4
 
@@ -37,6 +38,13 @@ from tests.integration.test_cards_support import (
     details_of,
     purchase,
 )
+
+
+@pytest.fixture(autouse=True)
+async def _ledger_stays_consistent(bank: Bank) -> AsyncIterator[None]:
+    yield
+    report = await bank.verify_ledger()
+    assert report.ok, report.problems
 
 
 async def test_a_reveal_token_shows_number_and_cvv_once(bank: Bank) -> None:
