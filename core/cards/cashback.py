@@ -13,32 +13,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.actors import Actor
-from core.audit.log import record, record_rejection
+from core.audit.log import record
 from core.cards import repository as repo
-from core.cards.base import CARD_SYSTEM, CardContext
-from core.cards.errors import CashbackRateNotFound
-from core.cards.model import (
-    CardTier,
-    cashback_for,
-    check_rate,
-    month_of,
-    next_month,
-    parse_month,
-    validate_mcc,
-)
-from core.cards.tables import cashback_accruals, cashback_payouts, cashback_rates
-from core.cards.views import AuthorizationView, CashbackRate, CashbackSummary
-from core.errors import CoreError, ValidationFailed
+from core.cards.base import CARD_SYSTEM
+from core.cards.model import CardTier, cashback_for, month_of, next_month, parse_month
+from core.cards.rates import RateBook, rate_for
+from core.cards.tables import cashback_accruals, cashback_payouts
+from core.cards.views import AuthorizationView, CashbackSummary
 from core.jobs import Jobs, Periodic, Task
 from core.ledger.commands import Leg, PostEntry
 from core.ledger.model import BankPurpose, EntryKind
@@ -47,40 +36,6 @@ from core.persistence.types import AnyRow
 PAY_TASK = "cards.pay_cashback"
 SWEEP = "cards.cashback_sweep"
 SWEEP_EVERY = timedelta(hours=1)
-_PARTNER = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-
-
-def check_rate_key(kind: str, key: str) -> tuple[str, str]:
-    """A rate is for an ``mcc`` (four digits) or a ``partner`` (a merchant id)."""
-    if kind == "mcc":
-        return kind, validate_mcc(key)
-    if kind == "partner":
-        if not isinstance(key, str) or not _PARTNER.fullmatch(key):
-            raise ValidationFailed("a partner is its merchant id, 1 to 64 characters", field="key")
-        return kind, key
-    raise ValidationFailed("a cashback rate is by mcc or partner", field="kind")
-
-
-async def rate_for(
-    conn: AsyncConnection, mcc: str, merchant_id: str | None
-) -> tuple[int, str] | None:
-    """The rate (basis points) and its source for a purchase: the partner's, else the
-    merchant category's, else none."""
-    matches = [and_(cashback_rates.c.kind == "mcc", cashback_rates.c.key == mcc)]
-    if merchant_id:
-        matches.append(
-            and_(cashback_rates.c.kind == "partner", cashback_rates.c.key == merchant_id)
-        )
-    rows = (
-        await conn.execute(
-            select(cashback_rates.c.kind, cashback_rates.c.rate_bps).where(or_(*matches))
-        )
-    ).all()
-    found = {row.kind: int(row.rate_bps) for row in rows}
-    for source in ("partner", "mcc"):
-        if source in found:
-            return found[source], source
-    return None
 
 
 async def accrue(
@@ -119,64 +74,8 @@ async def accrue(
     )
 
 
-class CashbackService:
-    """Rates, monthly summaries and payouts."""
-
-    def __init__(self, ctx: CardContext) -> None:
-        self._ctx = ctx
-
-    async def set_rate(
-        self, kind: str, key: str, rate_bps: int, description: str, actor: Actor
-    ) -> CashbackRate:
-        """Create or change the rate for a merchant category or partner."""
-        ctx = self._ctx
-        now = ctx.clock.now()
-        target = f"cashback_rate:{kind}:{key}"[:80]
-        try:
-            kind, key = check_rate_key(kind, key)
-            check_rate(rate_bps)
-            text = description.strip() if isinstance(description, str) else ""
-            if not text or len(text) > 120 or not text.isprintable():
-                raise ValidationFailed("a description of 1 to 120 characters", field="description")
-            async with ctx.db.transaction() as conn:
-                where = and_(cashback_rates.c.kind == kind, cashback_rates.c.key == key)
-                values = {"rate_bps": rate_bps, "description": text, "updated_at": now}
-                changed = await conn.execute(update(cashback_rates).where(where).values(**values))
-                if not changed.rowcount:
-                    await conn.execute(insert(cashback_rates).values(kind=kind, key=key, **values))
-                details = {"kind": kind, "key": key, "rate_bps": rate_bps}
-                await record(conn, now, actor, "set_cashback_rate", target, details)
-        except CoreError as exc:
-            await record_rejection(ctx.db, now, actor, "set_cashback_rate", target, exc)
-            raise
-        return CashbackRate(kind, key, rate_bps, text)
-
-    async def remove_rate(self, kind: str, key: str, actor: Actor) -> None:
-        """Stop a rate; purchases already accrued keep what they earned."""
-        ctx = self._ctx
-        now = ctx.clock.now()
-        target = f"cashback_rate:{kind}:{key}"[:80]
-        try:
-            kind, key = check_rate_key(kind, key)
-            async with ctx.db.transaction() as conn:
-                removed = await conn.execute(
-                    delete(cashback_rates).where(
-                        cashback_rates.c.kind == kind, cashback_rates.c.key == key
-                    )
-                )
-                if not removed.rowcount:
-                    raise CashbackRateNotFound(kind=kind, key=key)
-                await record(conn, now, actor, "remove_cashback_rate", target)
-        except CoreError as exc:
-            await record_rejection(ctx.db, now, actor, "remove_cashback_rate", target, exc)
-            raise
-
-    async def rates(self) -> list[CashbackRate]:
-        async with self._ctx.db.read() as conn:
-            rows = await conn.execute(
-                select(cashback_rates).order_by(cashback_rates.c.kind, cashback_rates.c.key)
-            )
-            return [CashbackRate(r.kind, r.key, int(r.rate_bps), r.description) for r in rows]
+class CashbackService(RateBook):
+    """Rates (see ``RateBook``), monthly summaries and payouts."""
 
     async def summary(self, card_id: UUID, month: str) -> CashbackSummary:
         """What the card earned in ``month`` (``YYYY-MM``) and whether it was paid."""

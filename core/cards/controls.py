@@ -14,11 +14,10 @@ from core.cards.model import (
     PIN_ATTEMPTS,
     BlockReason,
     CardStatus,
-    Limits,
-    limit_policy,
     validate_pin,
     validate_pin_shape,
 )
+from core.cards.rules import Limits, limit_policy
 from core.cards.views import CardView
 from core.errors import CoreError, ValidationFailed
 from core.persistence.types import AnyRow

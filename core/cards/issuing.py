@@ -22,14 +22,8 @@ from core.cards.errors import (
     CardNotBlocked,
     KycRequired,
 )
-from core.cards.model import (
-    CardStatus,
-    CardTier,
-    Expiry,
-    Limits,
-    limit_policy,
-    new_card_number,
-)
+from core.cards.model import CardStatus, CardTier, Expiry, new_card_number
+from core.cards.rules import Limits, limit_policy
 from core.cards.tables import cards
 from core.cards.views import CardView
 from core.customers.model import KycLevel, KycStatus, kyc_level

@@ -31,19 +31,16 @@ from core.audit.log import record, record_rejection
 from core.cards import repository as repo
 from core.cards.base import CardContext
 from core.cards.errors import CardNotFound
-from core.cards.model import (
-    PIN_ATTEMPTS,
+from core.cards.model import PIN_ATTEMPTS, Expiry, normalize_card_number, validate_pin_shape
+from core.cards.rules import (
     AuthorizationStatus,
     Channel,
     DeclineReason,
-    Expiry,
     Purchase,
     card_decline,
     day_bounds,
     limit_decline,
-    normalize_card_number,
     validate_mcc,
-    validate_pin_shape,
 )
 from core.cards.settlement import Settlement
 from core.cards.views import AuthorizationView

@@ -16,17 +16,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.cards.errors import AuthorizationNotFound, CardNotFound
-from core.cards.model import (
-    AuthorizationStatus,
-    BlockReason,
-    CardRules,
-    CardStatus,
-    CardTier,
-    Channel,
-    DeclineReason,
-    Expiry,
-    Limits,
-)
+from core.cards.model import BlockReason, CardStatus, CardTier, Expiry
+from core.cards.rules import AuthorizationStatus, CardRules, Channel, DeclineReason, Limits
 from core.cards.tables import card_authorizations, cards
 from core.cards.views import AuthorizationView, CardView
 from core.persistence.types import AnyRow

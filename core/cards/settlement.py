@@ -26,7 +26,7 @@ from core.cards.errors import (
     AuthorizationNotFound,
     ClearingAmountExceeded,
 )
-from core.cards.model import AuthorizationStatus, DeclineReason
+from core.cards.rules import AuthorizationStatus, DeclineReason
 from core.cards.views import AuthorizationView
 from core.errors import CoreError
 from core.ledger.commands import Leg, PlaceHold, PostEntry, VoidHold

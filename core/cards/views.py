@@ -10,16 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from core.cards.model import (
-    APPROVED_CODE,
-    AuthorizationStatus,
-    BlockReason,
-    CardStatus,
-    CardTier,
-    Channel,
-    DeclineReason,
-    Expiry,
-)
+from core.cards.model import BlockReason, CardStatus, CardTier, Expiry
+from core.cards.rules import APPROVED_CODE, AuthorizationStatus, Channel, DeclineReason
 
 
 @dataclass(frozen=True, slots=True)

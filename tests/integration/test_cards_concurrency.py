@@ -17,7 +17,7 @@ from core.cards.errors import (
     CardLimitReached,
     RevealTokenUsed,
 )
-from core.cards.model import AuthorizationStatus, DeclineReason
+from core.cards.rules import AuthorizationStatus, DeclineReason
 from core.cards.tables import card_authorizations, cards
 from core.errors import CoreError
 from core.ledger.model import HoldStatus

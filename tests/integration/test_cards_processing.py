@@ -22,7 +22,8 @@ from core.cards.errors import (
     InvalidCardNumber,
     InvalidPin,
 )
-from core.cards.model import AuthorizationStatus, DeclineReason, luhn_check_digit
+from core.cards.model import luhn_check_digit
+from core.cards.rules import AuthorizationStatus, DeclineReason
 from core.cards.settlement import Settlement
 from core.cards.tables import card_authorizations, cards
 from core.cards.views import AuthorizationView, CardDetails, CardView

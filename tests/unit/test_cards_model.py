@@ -15,20 +15,11 @@ from core.cards.config import CardConfig
 from core.cards.errors import InvalidCardNumber, InvalidPin, WeakPin
 from core.cards.model import (
     BlockReason,
-    CardRules,
     CardStatus,
-    Channel,
-    DeclineReason,
     Expiry,
-    Limits,
-    Purchase,
-    card_decline,
     cashback_for,
     check_rate,
-    day_bounds,
     is_luhn_valid,
-    limit_decline,
-    limit_policy,
     luhn_check_digit,
     masked_name,
     month_of,
@@ -37,6 +28,17 @@ from core.cards.model import (
     normalize_card_number,
     validate_bin,
     validate_pin,
+)
+from core.cards.rules import (
+    CardRules,
+    Channel,
+    DeclineReason,
+    Limits,
+    Purchase,
+    card_decline,
+    day_bounds,
+    limit_decline,
+    limit_policy,
 )
 from core.cards.vault import CardVault, new_reveal_token, reveal_token_hash
 from core.crypto import Keyring
