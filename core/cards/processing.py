@@ -202,14 +202,17 @@ class CardProcessing:
         return [repo.authorization_view(row) for row in rows]
 
     async def complete_stale(self, *, batch: int = 100) -> int:
-        """Finish authorizations left ``pending`` by a crash between steps 1 and 3 (the
-        sweep). Returns how many it finished."""
+        """The sweep: finish authorizations left ``pending`` by a crash between steps 1
+        and 3, and mark as expired those whose hold ran out uncleared. Returns how many
+        pending ones it finished."""
         ctx = self._ctx
-        before = ctx.clock.now() - ctx.config.stale_authorization
+        now = ctx.clock.now()
         async with ctx.db.read() as conn:
-            rows = await repo.stale_pending(conn, before, batch)
+            rows = await repo.stale_pending(conn, now - ctx.config.stale_authorization, batch)
         for row in rows:
             await self._settlement.hold(repo.authorization_view(row))
+        async with ctx.db.transaction() as conn:
+            await repo.expire_lapsed(conn, now)
         return len(rows)
 
     # -- step 1 ---------------------------------------------------------------------------

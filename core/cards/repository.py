@@ -20,6 +20,8 @@ from core.cards.model import BlockReason, CardStatus, CardTier, Expiry
 from core.cards.rules import AuthorizationStatus, CardRules, Channel, DeclineReason, Limits
 from core.cards.tables import card_authorizations, cards
 from core.cards.views import AuthorizationView, CardView
+from core.ledger.model import HoldStatus
+from core.persistence.tables import holds
 from core.persistence.types import AnyRow
 
 # Authorizations that count against the daily limit: approved ones, and those approved by
@@ -189,6 +191,21 @@ async def stale_pending(conn: AsyncConnection, before: datetime, limit: int) -> 
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def expire_lapsed(conn: AsyncConnection, at: datetime) -> int:
+    """Mark approved authorizations whose hold the ledger expired (never cleared nor
+    reversed) as expired; returns how many."""
+    lapsed = select(holds.c.id).where(holds.c.status == HoldStatus.EXPIRED.value)
+    result = await conn.execute(
+        update(card_authorizations)
+        .where(
+            card_authorizations.c.status == AuthorizationStatus.APPROVED.value,
+            card_authorizations.c.hold_id.in_(lapsed),
+        )
+        .values(status=AuthorizationStatus.EXPIRED.value, updated_at=at)
+    )
+    return int(result.rowcount)
 
 
 async def recent_authorizations(conn: AsyncConnection, card_id: UUID, limit: int) -> list[AnyRow]:

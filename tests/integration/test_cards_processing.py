@@ -433,12 +433,30 @@ async def test_a_hold_that_expired_cannot_be_cleared(
     auth = await bank.cards.processing.authorize(purchase(details, 2_000), PROCESSOR)
     clock.advance(days=8)
     assert await bank.ledger.expire_holds(SYSTEM) == 1
+    await bank.cards.processing.complete_stale()  # the sweep notices the hold ran out
+    assert (await bank.cards.processing.get(auth.reference, PROCESSOR)).status is (
+        AuthorizationStatus.EXPIRED
+    )
     with pytest.raises(AuthorizationExpired):
         await bank.cards.processing.clear(auth.reference, 2_000, "EUR", PROCESSOR)
     expired = await bank.cards.processing.get(auth.reference, PROCESSOR)
     assert expired.status is AuthorizationStatus.EXPIRED
     assert await bank.cards.processing.reverse(auth.reference, PROCESSOR) == expired
     assert await available(bank, view.account_id) == 50_000
+
+
+async def test_a_hold_past_its_time_cannot_be_cleared_even_before_the_jobs_notice(
+    bank: Bank, card: tuple[CardView, CardDetails], clock: MutableClock
+) -> None:
+    _, details = card
+    auth = await bank.cards.processing.authorize(purchase(details, 2_000), PROCESSOR)
+    clock.advance(days=7, seconds=1)
+    with pytest.raises(AuthorizationExpired):
+        await bank.cards.processing.clear(auth.reference, 2_000, "EUR", PROCESSOR)
+    assert (await bank.cards.processing.get(auth.reference, PROCESSOR)).status is (
+        AuthorizationStatus.EXPIRED
+    )
+    assert await bank.ledger.expire_holds(SYSTEM) == 1
 
 
 async def test_an_authorization_left_pending_by_a_crash_is_finished_by_the_sweep(
