@@ -13,6 +13,9 @@ from core.bills.bank_policy import BankBillPolicy
 from core.bills.config import BillsConfig
 from core.bills.policy import BillPolicy
 from core.bills.service import BillsService
+from core.cards.config import CardConfig
+from core.cards.recipients import CardNumberResolver
+from core.cards.service import CardService
 from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
@@ -47,6 +50,7 @@ class Bank:
     kyc: KycService
     payments: Payments  # fees, limits, switches, risk review, transfers, money requests
     bills: BillsService  # bill payments
+    cards: CardService
 
     @classmethod
     def build(
@@ -65,11 +69,12 @@ class Bank:
         biller_gateway: BillerGateway | None = None,
         bill_policy: BillPolicy | None = None,
         bills_config: BillsConfig | None = None,
+        cards: CardConfig | None = None,
     ) -> Bank:
         """The bank's parts over ``db``; outside systems come in through their ports.
 
         Bill payments follow the bank's own fees, limits and switches unless a
-        ``bill_policy`` is given.
+        ``bill_policy`` is given; transfers find recipients by card number too.
         """
         clock = clock or SystemClock()
         queue = queue or MemoryQueue(clock.now)
@@ -78,6 +83,17 @@ class Bank:
         accounts = AccountService(db, clock, currencies, identity)
         referrals = ReferralService(db, clock, keyring, ledger, accounts)
         payments_ = Payments(db, clock, keyring, ledger, accounts, customers, payments)
+        cards_ = CardService(
+            db,
+            clock,
+            keyring,
+            customers=customers,
+            accounts=accounts,
+            ledger=ledger,
+            queue=queue,
+            config=cards,
+        )
+        payments_.recipients.register(CardNumberResolver(cards_, accounts, customers))
 
         async def exchange_gate(sell: str, buy: str) -> None:
             for currency in (sell, buy):
@@ -117,6 +133,7 @@ class Bank:
                 policy=bill_policy or BankBillPolicy(payments_),
                 config=bills_config,
             ),
+            cards=cards_,
         )
 
     def jobs(self) -> Jobs:
@@ -124,6 +141,7 @@ class Bank:
         return (
             Jobs()
             + self.bills.jobs()
+            + self.cards.jobs()
             + self.fx.jobs(SYSTEM)
             + self.kyc.jobs()
             + self.payments.jobs()

@@ -172,7 +172,7 @@ def apikey() -> None:
     "roles",
     multiple=True,
     required=True,
-    help="bank.read, bank.customers, bank.payments, bank.cash or bank.admin",
+    help="bank.read, bank.customers, bank.payments, bank.cash, bank.admin or bank.processor",
 )
 def apikey_create(name: str, roles: tuple[str, ...]) -> None:
     """Create an API client; prints its key once as JSON."""
@@ -223,18 +223,22 @@ def keys_rotate() -> None:
     from core.actors import Actor, ActorKind
     from teller.wiring import build
 
-    async def run(settings: Settings) -> tuple[int, int]:
+    async def run(settings: Settings) -> dict[str, int]:
         container = build(settings)
         actor = Actor(ActorKind.STAFF, "cli")
+        bank = container.bank
         try:
-            customers = await container.bank.customers.rotate_encryption(actor)
-            kyc = await container.bank.kyc.rotate_encryption(actor)
-            return customers, kyc
+            return {
+                "customers": await bank.customers.rotate_encryption(actor),
+                "KYC records": await bank.kyc.rotate_encryption(actor),
+                "card numbers": await bank.cards.rotate_encryption(actor),
+                "payment records": await bank.payments.rotate_encryption(actor),
+            }
         finally:
             await container.close()
 
-    customers, kyc = _run(run)
-    click.echo(f"re-encrypted {customers} customers and {kyc} KYC records")
+    for what, count in _run(run).items():
+        click.echo(f"re-encrypted {count} {what}")
 
 
 @main.group()
@@ -280,3 +284,20 @@ def bench_ledger(
         api_processes=processes,
     )
     sys.exit(uvloop.run(run_ledger_bench(options)))
+
+
+@bench.command("cards")
+@click.option("--cards", type=int, default=1000, show_default=True, help="cards to issue")
+@click.option("--clients", type=int, default=4, show_default=True, help="concurrent issuers")
+@click.option("--database-url", default=None, help="PostgreSQL (default TELLER_DATABASE_URL)")
+@click.option("--keep", is_flag=True, help="keep the scratch database <db>_bench_cards")
+def bench_cards(cards: int, clients: int, database_url: str | None, keep: bool) -> None:
+    """Issue virtual cards; the last line is card_issue_p50_ms=<x> card_issue_p99_ms=<y>."""
+    from teller.bench.cards import CardBenchOptions, run_card_bench
+
+    settings = _settings()
+    url = database_url or settings.database_url
+    if not url:
+        raise click.ClickException("give --database-url or TELLER_DATABASE_URL (PostgreSQL)")
+    options = CardBenchOptions(database_url=url, cards=cards, clients=clients, keep=keep)
+    sys.exit(uvloop.run(run_card_bench(options)))

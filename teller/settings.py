@@ -7,12 +7,16 @@ developer's machine (generated keys, SQLite, readable logs).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.cards.config import CardConfig
+from core.cards.model import validate_bin
 
 
 class Environment(StrEnum):
@@ -46,6 +50,14 @@ class Settings(BaseSettings):
     iban_country: str = "CZ"
     bank_code: str = "7777"
     bank_bic: str = "TELLCZPP"
+    bank_name: str = "Teller"
+
+    # Cards: numbers come from this BIN (6 or 8 digits; the default is a test range).
+    card_bin: str = "424242"
+    card_validity_years: int = Field(default=3, ge=1, le=10)
+    card_reveal_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    card_max_per_customer: int = Field(default=5, ge=1)
+    card_hold_days: int = Field(default=7, ge=1, le=31, description="uncleared authorizations")
 
     # Payments: the bank's time zone bounds limit days and months and the risk review's
     # nights; held transfers wait this long for staff; money requests stay open this long.
@@ -125,6 +137,22 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Prague)") from exc
         return value
+
+    @field_validator("card_bin")
+    def _card_bin(cls, value: str) -> str:
+        return validate_bin(value)
+
+    @property
+    def card_config(self) -> CardConfig:
+        return CardConfig(
+            bin=self.card_bin,
+            validity_years=self.card_validity_years,
+            reveal_ttl=timedelta(seconds=self.card_reveal_ttl_seconds),
+            max_cards_per_customer=self.card_max_per_customer,
+            authorization_ttl=timedelta(days=self.card_hold_days),
+            bic=self.bank_bic,
+            bank_name=self.bank_name,
+        )
 
     @property
     def currency_list(self) -> list[str]:

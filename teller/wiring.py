@@ -107,6 +107,7 @@ def build(settings: Settings) -> Container:
             gateway_timeout=timedelta(seconds=settings.bills_gateway_timeout_seconds),
             reconcile_after=timedelta(seconds=settings.bills_reconcile_after_seconds),
         ),
+        cards=settings.card_config,
     )
     if app is not None:
         register(app, bank.jobs(), db, clock)

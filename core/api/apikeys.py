@@ -24,7 +24,14 @@ from core.persistence.database import Database
 from core.persistence.tables import api_clients
 
 # Roles a client may hold; each API operation requires one (see core.api.routes).
-ROLES = ("bank.read", "bank.customers", "bank.payments", "bank.cash", "bank.admin")
+ROLES = (
+    "bank.read",
+    "bank.customers",
+    "bank.payments",
+    "bank.cash",
+    "bank.admin",
+    "bank.processor",  # card processors: authorizations, clearings, reversals (cards)
+)
 _CACHE_SECONDS = 30.0
 # Unknown prefixes are cached too (so guessing costs no database round trip); the bound
 # keeps a stream of made-up keys from growing the cache without end.

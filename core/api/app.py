@@ -8,7 +8,17 @@ from core.api import problems
 from core.api.auth import Authenticator
 from core.api.body_limit import BodyLimitMiddleware
 from core.api.kyc_schemas import UPLOAD_ROUTE
-from core.api.routes import bills, customers, fx, kyc, ledger, payments, payments_admin, referrals
+from core.api.routes import (
+    bills,
+    cards,
+    customers,
+    fx,
+    kyc,
+    ledger,
+    payments,
+    payments_admin,
+    referrals,
+)
 from core.bank import Bank
 
 DESCRIPTION = """\
@@ -21,7 +31,8 @@ of money through the double-entry ledger.
   body returns the first result; with a different body it is refused (`IDEMPOTENCY_CONFLICT`).
 * Errors are `application/problem+json` with a stable `code`.
 * Authenticate with `X-API-Key` or an OpenID Connect bearer token; each operation needs a
-  role: `bank.read`, `bank.customers`, `bank.payments`, `bank.cash` or `bank.admin`.
+  role: `bank.read`, `bank.customers`, `bank.payments`, `bank.cash` or `bank.admin`;
+  card processors calling `/card-processing/…` hold `bank.processor`.
 """
 
 
@@ -41,6 +52,8 @@ def create_api(
     api.include_router(payments.router)
     api.include_router(payments_admin.router)
     api.include_router(bills.router)
+    api.include_router(cards.router)
+    api.include_router(cards.processing)
     # KYC documents (base64, up to 10 MB files) are the one body larger than the rest.
     api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=[UPLOAD_ROUTE])
     return api

@@ -24,6 +24,7 @@ from typing import Protocol
 from uuid import UUID
 
 from integrations.bank.bills import BillsAPI
+from integrations.bank.cards.api import CardsAPI
 from integrations.bank.fx import FxAPI
 from integrations.bank.kyc import KycAPI
 from integrations.bank.payments import PaymentsAPI
@@ -40,8 +41,11 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(BillsAPI, FxAPI, KycAPI, PaymentsAPI, ReferralsAPI, Protocol):
+class BankAPI(BillsAPI, CardsAPI, FxAPI, KycAPI, PaymentsAPI, ReferralsAPI, Protocol):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
+
+    """The bank as flows see it: customers, accounts, balances, statements and money;
+    cards (``CardsAPI``)."""
 
     # -- customers --------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import httpx
 from integrations.bank import checks, wire
 from integrations.bank.api import BankAPI
 from integrations.bank.bills_http import HttpBills
+from integrations.bank.cards.http import HttpCards
 from integrations.bank.errors import UNAVAILABLE, BankError, BankUnavailable, from_code
 from integrations.bank.fx.http import HttpFx
 from integrations.bank.kyc import HttpKyc
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 _PROBLEM_TYPES = ("application/problem+json", "application/json")
 
 
-class HttpBank(HttpBills, HttpFx, HttpKyc, HttpPayments, HttpReferrals):
+class HttpBank(HttpBills, HttpCards, HttpFx, HttpKyc, HttpPayments, HttpReferrals):
     """``BankAPI`` over HTTP, authenticated with an API key (``X-API-Key``).
 
     ``base_url`` is Teller's root (the API lives under ``api_prefix``). ``retries`` counts

@@ -32,6 +32,7 @@ from core.ledger.commands import (
 from integrations.bank import checks
 from integrations.bank.api import BankAPI
 from integrations.bank.bills_local import LocalBills
+from integrations.bank.cards.local import LocalCards
 from integrations.bank.errors import UNAVAILABLE, BankUnavailable, from_code
 from integrations.bank.from_core import (
     account_of,
@@ -80,7 +81,7 @@ def _jsonable(data: dict[str, object]) -> dict[str, object]:
     return {k: v if isinstance(v, int | str | bool | None) else str(v) for k, v in data.items()}
 
 
-class LocalBank(LocalBills, LocalFx, LocalKyc, LocalPayments, LocalReferrals):
+class LocalBank(LocalBills, LocalCards, LocalFx, LocalKyc, LocalPayments, LocalReferrals):
     """``BankAPI`` over a :class:`core.bank.Bank` in this process, acting as ``actor``.
 
     ``actor`` is recorded in the audit log and scopes idempotency keys, like an API client.

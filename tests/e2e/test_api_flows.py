@@ -525,6 +525,30 @@ ROUTES = {
     "/customers/{customer_id}/bill-payees": {"get", "post"},
     "/customers/{customer_id}/bill-payees/{payee_id}": {"patch", "delete"},
     "/customers/{customer_id}/bill-payees/{payee_id}/payments": {"post"},
+    # cards (core/api/routes/cards.py)
+    "/customers/{customer_id}/cards": {"get", "post"},
+    "/cards/{card_id}": {"get"},
+    "/cards/{card_id}/lock": {"post"},
+    "/cards/{card_id}/unlock": {"post"},
+    "/cards/{card_id}/block": {"post"},
+    "/cards/{card_id}/reissue": {"post"},
+    "/cards/{card_id}/limits": {"put"},
+    "/cards/{card_id}/channels": {"put"},
+    "/cards/{card_id}/pin": {"put"},
+    "/cards/{card_id}/pin/change": {"post"},
+    "/cards/{card_id}/pin/reset": {"post"},
+    "/cards/{card_id}/reveal-tokens": {"post"},
+    "/cards/reveal": {"post"},
+    "/cards/lookup": {"post"},
+    "/cards/{card_id}/authorizations": {"get"},
+    "/cards/{card_id}/cashback": {"get"},
+    "/accounts/{account_id}/bank-details": {"get"},
+    "/cashback/rates": {"get"},
+    "/cashback/rates/{kind}/{key}": {"put", "delete"},
+    "/card-processing/authorizations": {"post"},
+    "/card-processing/authorizations/{authorization_id}": {"get"},
+    "/card-processing/authorizations/{authorization_id}/clearing": {"post"},
+    "/card-processing/authorizations/{authorization_id}/reversal": {"post"},
 }
 MONEY_MOVING = {
     "/deposits",
@@ -541,6 +565,9 @@ MONEY_MOVING = {
 }
 # Creating a customer or an account takes an optional key (so retries create nothing twice).
 KEYED = MONEY_MOVING | {"/customers", "/customers/{customer_id}/accounts"}
+# Issuing and reissuing a card too; card processing is keyed by the processor's own
+# authorization id instead (docs/decisions/0018).
+KEYED |= {"/customers/{customer_id}/cards", "/cards/{card_id}/reissue"}
 
 # Payments (issue 3): transfers to customers, money requests, staff's review and rules.
 _PAYMENTS_MONEY_MOVING = {
