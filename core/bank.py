@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from core.accounts.service import AccountService, BankIdentity
 from core.actors import SYSTEM
 from core.audit.verify import AuditReport, verify_chain
+from core.cardmoney.config import CardMoneyConfig
+from core.cardmoney.policy import CardMoneyPolicy
+from core.cardmoney.service import CardMoney
 from core.clock import Clock, SystemClock
 from core.crypto import Keyring
 from core.customers.service import CustomerService
@@ -16,6 +19,7 @@ from core.ledger.service import LedgerService
 from core.ledger.verify import LedgerReport, verify_ledger
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
+from core.ports import Acquirer, CardNetwork
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Bank:
     accounts: AccountService
     ledger: LedgerService
     queue: JobQueue  # where services defer background work (see core.jobs)
+    cardmoney: CardMoney  # top-ups from and payouts to cards of other banks
 
     @classmethod
     def build(
@@ -39,20 +44,39 @@ class Bank:
         clock: Clock | None = None,
         identity: BankIdentity | None = None,
         queue: JobQueue | None = None,
+        acquirer: Acquirer | None = None,
+        card_network: CardNetwork | None = None,
+        cardmoney_policy: CardMoneyPolicy | None = None,
+        cardmoney_config: CardMoneyConfig | None = None,
     ) -> Bank:
         clock = clock or SystemClock()
+        queue = queue or MemoryQueue(clock.now)
+        accounts = AccountService(db, clock, currencies, identity)
+        ledger = LedgerService(db, clock)
         return cls(
             db=db,
             clock=clock,
             customers=CustomerService(db, clock, keyring),
-            accounts=AccountService(db, clock, currencies, identity),
-            ledger=LedgerService(db, clock),
-            queue=queue or MemoryQueue(clock.now),
+            accounts=accounts,
+            ledger=ledger,
+            queue=queue,
+            cardmoney=CardMoney(
+                db,
+                clock,
+                keyring,
+                ledger,
+                accounts,
+                queue,
+                acquirer=acquirer,
+                network=card_network,
+                policy=cardmoney_policy,
+                config=cardmoney_config,
+            ),
         )
 
     def jobs(self) -> Jobs:
         """Every background job, periodic job and event subscriber of the bank's parts."""
-        return Jobs()
+        return Jobs() + self.cardmoney.jobs()
 
     async def prepare(self) -> None:
         """Bring the schema up to date and make sure the bank's own accounts exist."""
