@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import procrastinate
 from sqlalchemy import text
@@ -12,10 +14,14 @@ from core.accounts.service import BankIdentity
 from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
-from core.clock import SystemClock
+from core.cardmoney.config import CardMoneyConfig
+from core.clock import Clock, SystemClock
 from core.jobqueue.queue import SqlJobQueue
 from core.jobs import JobQueue
 from core.persistence.database import Database
+from core.ports import Acquirer, CardNetwork
+from integrations.acquirer.simulator import AcquirerSimulator, AcquirerSimulatorSettings
+from integrations.cardnetwork.simulator import CardNetworkSimulator, CardNetworkSimulatorSettings
 from integrations.procrastinate import ProcrastinateQueue, open_app, register
 from teller.keys import load_keyring
 from teller.settings import ConfigurationError, Settings, check_production
@@ -64,6 +70,9 @@ def build(settings: Settings) -> Container:
         clock=clock,
         identity=BankIdentity(settings.iban_country, settings.bank_code),
         queue=queue,
+        acquirer=acquirer(settings, clock),
+        card_network=card_network(settings, clock),
+        cardmoney_config=cardmoney_config(settings),
     )
     if app is not None:
         register(app, bank.jobs(), db, clock)
@@ -82,3 +91,33 @@ async def ensure_procrastinate_schema(db: Database, app: procrastinate.App) -> N
         ).scalar()
     if not present:
         await app.schema_manager.apply_schema_async()
+
+
+def acquirer(settings: Settings, clock: Clock) -> Acquirer | None:
+    """The acquirer for top-ups the settings choose (the simulator is the only one yet)."""
+    if settings.adapter(settings.acquirer) == "none":
+        return None
+    secret = settings.acquirer_webhook_secret or secrets.token_urlsafe(32)
+    simulated = AcquirerSimulatorSettings(
+        secret=secret.encode(),
+        pages_url=f"{settings.base_url}/dev/acquirer",
+        callback_delay=settings.acquirer_sim_callback_delay_seconds,
+        duplicate_callbacks=settings.acquirer_sim_duplicate_callbacks,
+    )
+    return AcquirerSimulator(simulated, clock.now)
+
+
+def card_network(settings: Settings, clock: Clock) -> CardNetwork | None:
+    """The card network for payouts the settings choose (the simulator only, yet)."""
+    if settings.adapter(settings.card_network) == "none":
+        return None
+    settle = timedelta(seconds=settings.card_network_sim_settle_seconds)
+    return CardNetworkSimulator(clock.now, CardNetworkSimulatorSettings(settle_after=settle))
+
+
+def cardmoney_config(settings: Settings) -> CardMoneyConfig:
+    return CardMoneyConfig(
+        callback_url=f"{settings.base_url}/api/v1/acquirer/callbacks",
+        session_ttl=timedelta(minutes=settings.topup_session_minutes),
+        poll_interval=timedelta(seconds=settings.card_payout_poll_seconds),
+    )

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from core.api import problems
 from core.api.auth import Authenticator
 from core.api.body_limit import BodyLimitMiddleware
-from core.api.routes import customers, ledger
+from core.api.routes import customers, ledger, moneyio
 from core.bank import Bank
 
 DESCRIPTION = """\
@@ -34,5 +34,6 @@ def create_api(
     problems.install(api)
     api.include_router(customers.router)
     api.include_router(ledger.router)
+    api.include_router(moneyio.router)
     api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return api

@@ -7,7 +7,7 @@ area keeps its own tables next to its code (``core/<area>/tables.py``, on the sa
 
 from __future__ import annotations
 
-import core.cardmoney.tables  # noqa: F401
+import core.cardmoney.tables
 import core.jobqueue.tables  # noqa: F401
 from core.persistence.tables import metadata
 

@@ -21,6 +21,14 @@ from integrations.bank.errors import (
     NotFound,
     from_code,
 )
+from integrations.bank.moneyio import (
+    CardPayout,
+    CardPayoutStatus,
+    CardQuote,
+    MoneyIoAPI,
+    TopUp,
+    TopUpStatus,
+)
 from integrations.bank.types import (
     Account,
     AccountStatus,
@@ -47,6 +55,9 @@ __all__ = [
     "BankAPI",
     "BankError",
     "BankUnavailable",
+    "CardPayout",
+    "CardPayoutStatus",
+    "CardQuote",
     "Conflict",
     "Customer",
     "Entry",
@@ -57,9 +68,12 @@ __all__ = [
     "InsufficientFunds",
     "InvalidRequest",
     "KycStatus",
+    "MoneyIoAPI",
     "NotFound",
     "Posting",
     "Statement",
     "StatementLine",
+    "TopUp",
+    "TopUpStatus",
     "from_code",
 ]

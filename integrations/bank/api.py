@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from integrations.bank.moneyio import MoneyIoAPI
 from integrations.bank.types import (
     Account,
     Amount,
@@ -35,7 +36,7 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(Protocol):
+class BankAPI(MoneyIoAPI, Protocol):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
 
     # -- customers --------------------------------------------------------------------

@@ -21,6 +21,7 @@ import httpx
 from integrations.bank import checks, wire
 from integrations.bank.api import BankAPI
 from integrations.bank.errors import UNAVAILABLE, BankError, BankUnavailable, from_code
+from integrations.bank.moneyio_http import HttpMoneyIo
 from integrations.bank.retry import (
     RetryPolicy,
     replayable,
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 _PROBLEM_TYPES = ("application/problem+json", "application/json")
 
 
-class HttpBank:
+class HttpBank(HttpMoneyIo):
     """``BankAPI`` over HTTP, authenticated with an API key (``X-API-Key``).
 
     ``base_url`` is Teller's root (the API lives under ``api_prefix``). ``retries`` counts

@@ -40,6 +40,7 @@ from integrations.bank.from_core import (
     hold_of,
     statement_of,
 )
+from integrations.bank.moneyio_local import LocalMoneyIo
 from integrations.bank.types import (
     Account,
     Amount,
@@ -75,7 +76,7 @@ def _jsonable(data: dict[str, object]) -> dict[str, object]:
     return {k: v if isinstance(v, int | str | bool | None) else str(v) for k, v in data.items()}
 
 
-class LocalBank:
+class LocalBank(LocalMoneyIo):
     """``BankAPI`` over a :class:`core.bank.Bank` in this process, acting as ``actor``.
 
     ``actor`` is recorded in the audit log and scopes idempotency keys, like an API client.
