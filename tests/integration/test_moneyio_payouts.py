@@ -298,7 +298,7 @@ async def test_a_wrong_card_number_is_refused_before_anything_is_recorded(
 async def test_the_card_number_is_kept_only_encrypted_and_only_until_the_network_has_it(
     bank: Bank, keyring: Keyring, clock: MutableClock
 ) -> None:
-    _, view = await send(bank)
+    await send(bank)
     async with bank.db.read() as conn:
         row = (await conn.execute(select(cardmoney_payouts))).one()
     assert keyring.decrypt(row.card_enc, context=CARD_CONTEXT) == DIGITS
