@@ -161,7 +161,10 @@ def check_card_shape(card_number: str) -> None:
         reason = "length"
     if reason is not None:
         raise from_code(
-            "INVALID_CARD_NUMBER", "This is not a valid card number.", {"reason": reason}
+            "INVALID_CARD_NUMBER",
+            "This is not a valid card number.",
+            {"reason": reason},
+            status=422,  # the core's status for the code, as HttpBank would see it
         )
 
 
