@@ -12,8 +12,10 @@ class CardMoneyConfig:
     callback_url: str = "http://127.0.0.1:8000/api/v1/acquirer/callbacks"
     # How long a customer has to pay on the hosted page; after it the session is expired.
     session_ttl: timedelta = timedelta(minutes=30)
-    # How often the sweeps look for expired sessions and payouts to carry on.
+    # How often the sweeps look for expired sessions, and for payouts due a step. Periods
+    # that divide a minute, so cron (procrastinate) can run them evenly.
     sweep_every: timedelta = timedelta(seconds=30)
+    payout_sweep_every: timedelta = timedelta(seconds=5)
     # First wait before asking the network about a submitted payout (then doubling).
     poll_interval: timedelta = timedelta(seconds=5)
     # A payout still "created" this long after its request is carried on by the sweep

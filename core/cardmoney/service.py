@@ -68,6 +68,6 @@ class CardMoney:
             tasks=[Task(ADVANCE, advance, NETWORK_BACKOFF)],
             periodic=[
                 Periodic("cardmoney.topups.sweep", self.config.sweep_every, sweep_topups),
-                Periodic("cardmoney.payouts.sweep", self.config.poll_interval, sweep_payouts),
+                Periodic("cardmoney.payouts.sweep", self.config.payout_sweep_every, sweep_payouts),
             ],
         )
