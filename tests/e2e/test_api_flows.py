@@ -480,6 +480,15 @@ ROUTES = {
     "/holds/{hold_id}": {"get"},
     "/holds/{hold_id}/post": {"post"},
     "/holds/{hold_id}/void": {"post"},
+    # top-ups and card payouts (core/api/routes/moneyio.py)
+    "/topups/quote": {"post"},
+    "/topups": {"post"},
+    "/topups/{topup_id}": {"get"},
+    "/acquirer/callbacks": {"post"},
+    "/card-payouts/quote": {"post"},
+    "/card-payouts": {"post"},
+    "/card-payouts/{payout_id}": {"get"},
+    "/card-payouts/{payout_id}/review": {"post"},
 }
 MONEY_MOVING = {
     "/deposits",
@@ -489,6 +498,8 @@ MONEY_MOVING = {
     "/holds",
     "/holds/{hold_id}/post",
     "/holds/{hold_id}/void",
+    "/topups",
+    "/card-payouts",
 }
 # Creating a customer or an account takes an optional key (so retries create nothing twice).
 KEYED = MONEY_MOVING | {"/customers", "/customers/{customer_id}/accounts"}
