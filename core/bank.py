@@ -13,6 +13,10 @@ from core.bills.bank_policy import BankBillPolicy
 from core.bills.config import BillsConfig
 from core.bills.policy import BillPolicy
 from core.bills.service import BillsService
+from core.cardmoney.config import CardMoneyConfig
+from core.cardmoney.payments_policy import PaymentsCardPolicy
+from core.cardmoney.policy import CardMoneyPolicy
+from core.cardmoney.service import CardMoney
 from core.cards.config import CardConfig
 from core.cards.recipients import CardNumberResolver
 from core.cards.service import CardService
@@ -31,7 +35,7 @@ from core.payments.model import Operation
 from core.payments.service import Payments
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
-from core.ports import BillerGateway, RatesSource
+from core.ports import Acquirer, BillerGateway, CardNetwork, RatesSource
 from core.referrals.service import ReferralService
 
 
@@ -51,6 +55,7 @@ class Bank:
     payments: Payments  # fees, limits, switches, risk review, transfers, money requests
     bills: BillsService  # bill payments
     cards: CardService
+    cardmoney: CardMoney  # top-ups from and payouts to cards of other banks
 
     @classmethod
     def build(
@@ -70,11 +75,16 @@ class Bank:
         bill_policy: BillPolicy | None = None,
         bills_config: BillsConfig | None = None,
         cards: CardConfig | None = None,
+        acquirer: Acquirer | None = None,
+        card_network: CardNetwork | None = None,
+        cardmoney_policy: CardMoneyPolicy | None = None,
+        cardmoney_config: CardMoneyConfig | None = None,
     ) -> Bank:
         """The bank's parts over ``db``; outside systems come in through their ports.
 
-        Bill payments follow the bank's own fees, limits and switches unless a
-        ``bill_policy`` is given; transfers find recipients by card number too.
+        Bill payments, top-ups and card payouts follow the bank's own fees, limits,
+        switches and risk rules unless another policy is given; transfers find
+        recipients by card number too.
         """
         clock = clock or SystemClock()
         queue = queue or MemoryQueue(clock.now)
@@ -134,6 +144,18 @@ class Bank:
                 config=bills_config,
             ),
             cards=cards_,
+            cardmoney=CardMoney(
+                db,
+                clock,
+                keyring,
+                ledger,
+                accounts,
+                queue,
+                acquirer=acquirer,
+                network=card_network,
+                policy=cardmoney_policy or PaymentsCardPolicy(payments_),
+                config=cardmoney_config,
+            ),
         )
 
     def jobs(self) -> Jobs:
@@ -141,6 +163,7 @@ class Bank:
         return (
             Jobs()
             + self.bills.jobs()
+            + self.cardmoney.jobs()
             + self.cards.jobs()
             + self.fx.jobs(SYSTEM)
             + self.kyc.jobs()

@@ -13,7 +13,7 @@ or put in an exception message by an adapter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -54,7 +54,164 @@ class RatesSource(Protocol):
 # -- card network: transfers to cards of other banks ------------------------------------
 
 
+class PayoutState(StrEnum):
+    """Where a payout to a card stands, as the card network tells it."""
+
+    PENDING = "pending"  # the network has it; not settled yet: ask again later
+    COMPLETED = "completed"  # paid to the card; final
+    FAILED = "failed"  # refused or returned by the card's bank; final, with a reason
+    UNKNOWN = "unknown"  # the network never received it (only ``status`` answers this)
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutOrder:
+    """One payout to a card of another bank (an original credit transaction).
+
+    ``reference`` is Teller's payout id: the network treats a second submission with the
+    same reference as the first (it never pays twice) and answers ``status`` by it.
+    ``card_number`` is the full card number: an adapter sends it to the network and
+    nowhere else (never logged, never in an exception, never kept).
+    """
+
+    reference: str
+    card_number: str = field(repr=False)
+    amount: int  # minor units
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutAnswer:
+    """The network's answer: its own reference once it has the payout, and ``reason`` (a
+    stable upper-case code such as ``CARD_NOT_ELIGIBLE``) when the payout failed."""
+
+    state: PayoutState
+    network_reference: str | None = None
+    reason: str | None = None
+
+
+class CardNetworkUnavailable(Exception):
+    """The network could not be reached or did not answer in time.
+
+    The payout may or may not have arrived: the same order may be submitted again (the
+    network deduplicates it by reference) or its status asked.
+    """
+
+
+class CardNetwork(Protocol):
+    """Payouts to cards of other banks (Visa Direct, Mastercard Move and the like)."""
+
+    async def submit(self, order: PayoutOrder) -> PayoutAnswer:
+        """Hand ``order`` to the network; idempotent on ``order.reference``.
+
+        Answers PENDING (accepted, settles later), COMPLETED (settled at once) or FAILED
+        (refused); raises :class:`CardNetworkUnavailable` when it cannot tell.
+        """
+        ...
+
+    async def status(self, reference: str) -> PayoutAnswer:
+        """Where the payout with Teller's ``reference`` stands; UNKNOWN if never received.
+
+        Raises :class:`CardNetworkUnavailable` when the network cannot be asked now.
+        """
+        ...
+
+
 # -- acquirer: top-ups from cards of other banks ----------------------------------------
+
+
+class PaymentOutcome(StrEnum):
+    """How a customer's payment on the acquirer's hosted page ended."""
+
+    SUCCEEDED = "succeeded"  # the card was charged; the money is the bank's to credit
+    FAILED = "failed"  # declined, not enough money, 3-D Secure not passed
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSessionRequest:
+    """What Teller asks an acquirer for: a hosted payment page charging ``amount``.
+
+    ``reference`` is Teller's top-up id: the acquirer's idempotency key (a second request
+    with it returns the first session) and the merchant reference every callback carries.
+    The customer is sent back to ``return_url``; the outcome is posted, signed, to
+    ``callback_url``. The acquirer accepts no payment after ``expires_at``.
+    """
+
+    reference: str
+    amount: int  # minor units, what the card is charged
+    currency: str
+    description: str
+    return_url: str
+    callback_url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSession:
+    """The acquirer's session: its id and the hosted page the customer is sent to."""
+
+    acquirer_reference: str
+    payment_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentNotice:
+    """A payment's outcome, from a verified callback or the acquirer's answer to a lookup.
+
+    Of the card only what the acquirer may share: the last four digits and the brand.
+    ``reason`` is a stable lower-case code when the payment failed (``card_declined``,
+    ``insufficient_funds``, ``authentication_failed``).
+    """
+
+    reference: str  # Teller's top-up id
+    acquirer_reference: str
+    outcome: PaymentOutcome
+    amount: int
+    currency: str
+    card_last4: str | None = None
+    card_brand: str | None = None
+    reason: str | None = None
+
+
+class AcquirerUnavailable(Exception):
+    """The acquirer could not be reached or failed; the same request may be repeated."""
+
+
+class CallbackRejected(Exception):
+    """A callback that is not provably from the acquirer: no signature, a malformed or
+    wrong one, or a timestamp outside the tolerance (a replay). ``reason`` is one of
+    ``missing``, ``malformed``, ``mismatch``, ``stale``; nothing else of it is kept."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"callback rejected: {reason}")
+        self.reason = reason
+
+
+class Acquirer(Protocol):
+    """Card acceptance for top-ups: hosted payment pages and their signed callbacks
+    (modelled on Stripe Checkout; see docs/decisions/0045)."""
+
+    async def create_session(self, request: PaymentSessionRequest) -> PaymentSession:
+        """Open a hosted payment page; idempotent on ``request.reference``.
+
+        Raises :class:`AcquirerUnavailable` when the acquirer cannot be reached.
+        """
+        ...
+
+    def verify_callback(
+        self, body: bytes, headers: Mapping[str, str], now: datetime
+    ) -> PaymentNotice:
+        """Check a callback's signature on its raw ``body`` and parse it.
+
+        ``headers`` are the request's, with lower-case names. Raises
+        :class:`CallbackRejected` for anything not provably from the acquirer and
+        ``ValueError`` for a signed body that is not a notice.
+        """
+        ...
+
+    async def lookup(self, acquirer_reference: str) -> PaymentNotice | None:
+        """The session's outcome if the customer finished paying; None while it is open or
+        once it was abandoned. Raises :class:`AcquirerUnavailable`."""
+        ...
 
 
 # -- biller gateway: bill payments -------------------------------------------------------

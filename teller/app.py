@@ -11,6 +11,8 @@ import structlog
 from fastapi import FastAPI
 
 from core.api.app import create_api
+from integrations.acquirer.pages import create_pages
+from integrations.acquirer.simulator import AcquirerSimulator
 from teller import health, metrics
 from teller.correlation import CorrelationIdMiddleware
 from teller.jobs import background_jobs
@@ -68,5 +70,9 @@ def create_app(
         ),
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    acquirer = container.bank.cardmoney.topups.acquirer
+    if isinstance(acquirer, AcquirerSimulator) and not settings.is_production:
+        # The simulated acquirer's hosted payment page: development only.
+        app.mount("/dev/acquirer", create_pages(acquirer))
     app.add_middleware(CorrelationIdMiddleware)
     return app

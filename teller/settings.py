@@ -98,6 +98,24 @@ class Settings(BaseSettings):
     biller_sim_max_delay_ms: int = Field(default=1500, ge=0)
     biller_sim_seed: int | None = None
 
+    # Top-ups and payouts to cards of other banks. Adapters: "simulator" (development:
+    # an acquirer with its own hosted page at /dev/acquirer, a card network that settles
+    # after a delay) or "none" (the operations answer NOT_AVAILABLE); the default is the
+    # simulator in development and none in production, which refuses the simulators.
+    public_url: str | None = Field(
+        default=None, description="Teller's address as others reach it; default http://host:port"
+    )
+    acquirer: Literal["simulator", "none"] | None = None
+    acquirer_webhook_secret: str | None = Field(
+        default=None, description="shared with the acquirer; generated per process in development"
+    )
+    topup_session_minutes: float = Field(default=30.0, gt=0)
+    acquirer_sim_callback_delay_seconds: float = Field(default=0.5, ge=0)
+    acquirer_sim_duplicate_callbacks: int = Field(default=0, ge=0, le=5)
+    card_network: Literal["simulator", "none"] | None = None
+    card_network_sim_settle_seconds: float = Field(default=5.0, ge=0)
+    card_payout_poll_seconds: float = Field(default=5.0, gt=0)
+
     # Service authentication with an OpenID Connect provider (Keycloak): when the issuer
     # is set, bearer tokens are verified against its JWKS; API keys keep working.
     oidc_issuer: str | None = None
@@ -173,6 +191,14 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'teller.db').resolve()}"
 
     @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def adapter(self, chosen: str | None) -> str:
+        """An adapter setting resolved: the simulator in development, none in production."""
+        return chosen or ("none" if self.is_production else "simulator")
+
+    @property
     def jwks_url(self) -> str | None:
         if self.oidc_jwks_url:
             return self.oidc_jwks_url
@@ -205,3 +231,14 @@ def check_production(settings: Settings) -> None:
     if settings.kyc_scanner == "development":
         # The development scanner knows EICAR and executables, not malware.
         raise ConfigurationError("production mode needs TELLER_KYC_SCANNER=clamav")
+    simulated = [
+        name
+        for name, value in (
+            ("TELLER_ACQUIRER", settings.acquirer),
+            ("TELLER_CARD_NETWORK", settings.card_network),
+        )
+        if value == "simulator"
+    ]
+    if simulated:
+        # A simulated network would "pay" cards with nothing behind it.
+        raise ConfigurationError("production mode refuses simulators: " + ", ".join(simulated))

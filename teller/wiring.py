@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
 from core.bills.config import BillsConfig
+from core.cardmoney.config import CardMoneyConfig
 from core.clock import Clock, SystemClock
 from core.fx.model import FxConfig, Spreads
 from core.jobqueue.queue import SqlJobQueue
@@ -21,8 +23,18 @@ from core.jobs import JobQueue
 from core.kyc.documents import KycPorts
 from core.payments.config import PaymentsConfig
 from core.persistence.database import Database
-from core.ports import BillerGateway, DocumentStore, MrzReader, RatesSource, VirusScanner
+from core.ports import (
+    Acquirer,
+    BillerGateway,
+    CardNetwork,
+    DocumentStore,
+    MrzReader,
+    RatesSource,
+    VirusScanner,
+)
+from integrations.acquirer.simulator import AcquirerSimulator, AcquirerSimulatorSettings
 from integrations.billers.simulator import SimulatorBillerGateway, SimulatorSettings
+from integrations.cardnetwork.simulator import CardNetworkSimulator, CardNetworkSimulatorSettings
 from integrations.documents.local import LocalDocumentStore
 from integrations.documents.s3 import S3DocumentStore, S3Settings
 from integrations.mrz.tesseract import TesseractMrzReader, tesseract_path
@@ -108,6 +120,9 @@ def build(settings: Settings) -> Container:
             reconcile_after=timedelta(seconds=settings.bills_reconcile_after_seconds),
         ),
         cards=settings.card_config,
+        acquirer=acquirer(settings, clock),
+        card_network=card_network(settings, clock),
+        cardmoney_config=cardmoney_config(settings),
     )
     if app is not None:
         register(app, bank.jobs(), db, clock)
@@ -171,3 +186,33 @@ def biller_gateway(settings: Settings, clock: Clock) -> BillerGateway:
         seed=settings.biller_sim_seed,
     )
     return SimulatorBillerGateway(simulated, clock.now)
+
+
+def acquirer(settings: Settings, clock: Clock) -> Acquirer | None:
+    """The acquirer for top-ups the settings choose (the simulator is the only one yet)."""
+    if settings.adapter(settings.acquirer) == "none":
+        return None
+    secret = settings.acquirer_webhook_secret or secrets.token_urlsafe(32)
+    simulated = AcquirerSimulatorSettings(
+        secret=secret.encode(),
+        pages_url=f"{settings.base_url}/dev/acquirer",
+        callback_delay=settings.acquirer_sim_callback_delay_seconds,
+        duplicate_callbacks=settings.acquirer_sim_duplicate_callbacks,
+    )
+    return AcquirerSimulator(simulated, clock.now)
+
+
+def card_network(settings: Settings, clock: Clock) -> CardNetwork | None:
+    """The card network for payouts the settings choose (the simulator only, yet)."""
+    if settings.adapter(settings.card_network) == "none":
+        return None
+    settle = timedelta(seconds=settings.card_network_sim_settle_seconds)
+    return CardNetworkSimulator(clock.now, CardNetworkSimulatorSettings(settle_after=settle))
+
+
+def cardmoney_config(settings: Settings) -> CardMoneyConfig:
+    return CardMoneyConfig(
+        callback_url=f"{settings.base_url}/api/v1/acquirer/callbacks",
+        session_ttl=timedelta(minutes=settings.topup_session_minutes),
+        poll_interval=timedelta(seconds=settings.card_payout_poll_seconds),
+    )

@@ -15,6 +15,7 @@ from core.api.routes import (
     fx,
     kyc,
     ledger,
+    moneyio,
     payments,
     payments_admin,
     referrals,
@@ -54,6 +55,7 @@ def create_api(
     api.include_router(bills.router)
     api.include_router(cards.router)
     api.include_router(cards.processing)
+    api.include_router(moneyio.router)
     # KYC documents (base64, up to 10 MB files) are the one body larger than the rest.
     api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=[UPLOAD_ROUTE])
     return api

@@ -8,6 +8,7 @@ area keeps its own tables next to its code (``core/<area>/tables.py``, on the sa
 from __future__ import annotations
 
 import core.bills.tables
+import core.cardmoney.tables
 import core.cards.tables
 import core.fx.tables
 import core.jobqueue.tables

@@ -63,6 +63,14 @@ from integrations.bank.kyc import (
     KycDocumentKind,
     KycPersonalData,
 )
+from integrations.bank.moneyio import (
+    CardPayout,
+    CardPayoutStatus,
+    CardQuote,
+    MoneyIoAPI,
+    TopUp,
+    TopUpStatus,
+)
 from integrations.bank.payments import (
     FeeQuote,
     Limits,
@@ -128,6 +136,9 @@ __all__ = [
     "Card",
     "CardAuthorization",
     "CardDetails",
+    "CardPayout",
+    "CardPayoutStatus",
+    "CardQuote",
     "CardRecipient",
     "CardRevealToken",
     "CardStatus",
@@ -158,6 +169,7 @@ __all__ = [
     "KycPersonalData",
     "KycStatus",
     "Limits",
+    "MoneyIoAPI",
     "MoneyRequest",
     "MoneyRequestRole",
     "MoneyRequestStatus",
@@ -179,6 +191,8 @@ __all__ = [
     "ReferrerSummary",
     "Statement",
     "StatementLine",
+    "TopUp",
+    "TopUpStatus",
     "Transfer",
     "TransferPreview",
     "TransferStatus",

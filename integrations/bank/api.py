@@ -27,6 +27,7 @@ from integrations.bank.bills import BillsAPI
 from integrations.bank.cards.api import CardsAPI
 from integrations.bank.fx import FxAPI
 from integrations.bank.kyc import KycAPI
+from integrations.bank.moneyio import MoneyIoAPI
 from integrations.bank.payments import PaymentsAPI
 from integrations.bank.referrals import ReferralsAPI
 from integrations.bank.types import (
@@ -41,7 +42,7 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(BillsAPI, CardsAPI, FxAPI, KycAPI, PaymentsAPI, ReferralsAPI, Protocol):
+class BankAPI(BillsAPI, CardsAPI, FxAPI, KycAPI, MoneyIoAPI, PaymentsAPI, ReferralsAPI, Protocol):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
 
     """The bank as flows see it: customers, accounts, balances, statements and money;

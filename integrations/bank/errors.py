@@ -131,6 +131,8 @@ _CLASSES: dict[str, type[BankError]] = {
     # The server failed while handling the request; its transaction rolled back, so the
     # same call with the same idempotency key is safe to try again.
     "INTERNAL_ERROR": BankUnavailable,
+    # The acquirer did not answer: the same call with the same key may be tried again.
+    "ACQUIRER_UNAVAILABLE": BankUnavailable,
     UNAVAILABLE: BankUnavailable,
 }
 

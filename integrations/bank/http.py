@@ -25,6 +25,7 @@ from integrations.bank.cards.http import HttpCards
 from integrations.bank.errors import UNAVAILABLE, BankError, BankUnavailable, from_code
 from integrations.bank.fx.http import HttpFx
 from integrations.bank.kyc import HttpKyc
+from integrations.bank.moneyio_http import HttpMoneyIo
 from integrations.bank.payments_http import HttpPayments
 from integrations.bank.referrals import HttpReferrals
 from integrations.bank.retry import (
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 _PROBLEM_TYPES = ("application/problem+json", "application/json")
 
 
-class HttpBank(HttpBills, HttpCards, HttpFx, HttpKyc, HttpPayments, HttpReferrals):
+class HttpBank(HttpBills, HttpCards, HttpFx, HttpKyc, HttpMoneyIo, HttpPayments, HttpReferrals):
     """``BankAPI`` over HTTP, authenticated with an API key (``X-API-Key``).
 
     ``base_url`` is Teller's root (the API lives under ``api_prefix``). ``retries`` counts

@@ -44,6 +44,7 @@ from integrations.bank.from_core import (
 )
 from integrations.bank.fx.local import LocalFx
 from integrations.bank.kyc_local import LocalKyc
+from integrations.bank.moneyio_local import LocalMoneyIo
 from integrations.bank.payments_local import LocalPayments
 from integrations.bank.referrals_local import LocalReferrals
 from integrations.bank.types import (
@@ -81,7 +82,9 @@ def _jsonable(data: dict[str, object]) -> dict[str, object]:
     return {k: v if isinstance(v, int | str | bool | None) else str(v) for k, v in data.items()}
 
 
-class LocalBank(LocalBills, LocalCards, LocalFx, LocalKyc, LocalPayments, LocalReferrals):
+class LocalBank(
+    LocalBills, LocalCards, LocalFx, LocalKyc, LocalMoneyIo, LocalPayments, LocalReferrals
+):
     """``BankAPI`` over a :class:`core.bank.Bank` in this process, acting as ``actor``.
 
     ``actor`` is recorded in the audit log and scopes idempotency keys, like an API client.

@@ -549,6 +549,15 @@ ROUTES = {
     "/card-processing/authorizations/{authorization_id}": {"get"},
     "/card-processing/authorizations/{authorization_id}/clearing": {"post"},
     "/card-processing/authorizations/{authorization_id}/reversal": {"post"},
+    # top-ups and card payouts (core/api/routes/moneyio.py)
+    "/topups/quote": {"post"},
+    "/topups": {"post"},
+    "/topups/{topup_id}": {"get"},
+    "/acquirer/callbacks": {"post"},
+    "/card-payouts/quote": {"post"},
+    "/card-payouts": {"post"},
+    "/card-payouts/{payout_id}": {"get"},
+    "/card-payouts/{payout_id}/review": {"post"},
 }
 MONEY_MOVING = {
     "/deposits",
@@ -562,6 +571,8 @@ MONEY_MOVING = {
     "/bill-payments",
     "/customers/{customer_id}/bill-payments/repeat",
     "/customers/{customer_id}/bill-payees/{payee_id}/payments",
+    "/topups",
+    "/card-payouts",
 }
 # Creating a customer or an account takes an optional key (so retries create nothing twice).
 KEYED = MONEY_MOVING | {"/customers", "/customers/{customer_id}/accounts"}
