@@ -233,6 +233,8 @@ def keys_rotate() -> None:
                 "KYC records": await bank.kyc.rotate_encryption(actor),
                 "card numbers": await bank.cards.rotate_encryption(actor),
                 "payment records": await bank.payments.rotate_encryption(actor),
+                "bill records": await bank.bills.rotate_encryption(actor),
+                "payout card numbers": await bank.cardmoney.rotate_encryption(actor),
             }
         finally:
             await container.close()

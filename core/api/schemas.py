@@ -60,6 +60,13 @@ class CustomerCreate(_In):
     email: str | None = Field(default=None, max_length=254)
 
 
+class ContactChange(_In):
+    """A new phone number and/or e-mail, already confirmed by the caller (a one-time code)."""
+
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+
+
 class KycUpdate(_In):
     status: Annotated[str, Field(pattern="^(unverified|pending|verified|rejected)$")]
 

@@ -17,7 +17,7 @@ from core import idempotency
 from core.accounts.service import AccountService
 from core.actors import Actor
 from core.audit.log import record, record_rejection
-from core.bills import orders
+from core.bills import orders, payees
 from core.bills import repository as repo
 from core.bills.catalogue import Catalogue
 from core.bills.config import BillsConfig
@@ -33,6 +33,7 @@ from core.bills.payees import Payees, ensure_customer, target_index
 from core.bills.policy import BillPolicy, CatalogueFees
 from core.bills.schema import Validation
 from core.bills.settlement import FIELDS_CONTEXT, Settlement
+from core.bills.tables import bill_payees, bill_payments
 from core.clock import Clock
 from core.crypto import Keyring
 from core.errors import CoreError, ValidationFailed
@@ -40,6 +41,7 @@ from core.jobs import JobQueue, Jobs
 from core.ledger.service import LedgerService
 from core.persistence.database import Database
 from core.ports import BillerGateway
+from core.rotation import rotate_columns
 
 MAX_HISTORY = 100
 
@@ -74,6 +76,18 @@ class BillsService:
 
     def jobs(self) -> Jobs:
         return self.settlement.jobs()
+
+    async def rotate_encryption(self, actor: Actor, *, batch: int = 500) -> int:
+        """Re-encrypt payees' names and details and payments' details still under an
+        older key; returns rows changed (``teller keys rotate``)."""
+        columns = (
+            (bill_payments, "fields_enc", FIELDS_CONTEXT),
+            (bill_payees, "name_enc", payees.NAME_CONTEXT),
+            (bill_payees, "fields_enc", payees.FIELDS_CONTEXT),
+        )
+        return await rotate_columns(
+            self._db, self._clock, self._keys, actor, columns, target="bills", batch=batch
+        )
 
     # -- catalogue and validation -----------------------------------------------------
 

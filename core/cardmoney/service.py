@@ -13,10 +13,12 @@ from typing import Any
 from uuid import UUID
 
 from core.accounts.service import AccountService
+from core.actors import Actor
 from core.cardmoney.config import CardMoneyConfig
-from core.cardmoney.payout_steps import ADVANCE
+from core.cardmoney.payout_steps import ADVANCE, CARD_CONTEXT
 from core.cardmoney.payouts import PayoutService
 from core.cardmoney.policy import CardMoneyPolicy, FreeOfCharge
+from core.cardmoney.tables import cardmoney_payouts
 from core.cardmoney.topups import TopUpService
 from core.clock import Clock
 from core.crypto import Keyring
@@ -24,6 +26,7 @@ from core.jobs import Backoff, JobQueue, Jobs, Periodic, Task
 from core.ledger.service import LedgerService
 from core.persistence.database import Database
 from core.ports import Acquirer, CardNetwork
+from core.rotation import rotate_columns
 
 # A network that is down is asked again after 5 s, 10 s, … up to 5 minutes; the sweep
 # defers the payout again after the last attempt, until its submit window closes.
@@ -45,11 +48,20 @@ class CardMoney:
         policy: CardMoneyPolicy | None = None,
         config: CardMoneyConfig | None = None,
     ) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
         self.config = config or CardMoneyConfig()
         self.policy: CardMoneyPolicy = policy or FreeOfCharge()
         self.topups = TopUpService(db, clock, ledger, accounts, self.policy, acquirer, self.config)
         self.payouts = PayoutService(
             db, clock, keys, ledger, accounts, queue, self.policy, network, self.config
+        )
+
+    async def rotate_encryption(self, actor: Actor, *, batch: int = 500) -> int:
+        """Re-encrypt payout card numbers (kept until the network acknowledges them) still
+        under an older key; returns rows changed (``teller keys rotate``)."""
+        columns = ((cardmoney_payouts, "card_enc", CARD_CONTEXT),)
+        return await rotate_columns(
+            self._db, self._clock, self._keys, actor, columns, target="cardmoney", batch=batch
         )
 
     def jobs(self) -> Jobs:

@@ -21,7 +21,7 @@ from core.customers.model import (
     validate_language,
     validate_name,
 )
-from core.errors import CoreError, NotFound
+from core.errors import CoreError, NotFound, ValidationFailed
 from core.persistence.database import Database
 from core.persistence.tables import customers
 from core.persistence.types import AnyRow
@@ -148,6 +148,73 @@ class CustomerService:
             {"kyc_status": status.value},
             "customer.kyc_changed",
         )
+
+    async def change_contact(
+        self,
+        customer_id: UUID,
+        actor: Actor,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+    ) -> CustomerView:
+        """Replace the customer's phone number and/or e-mail (confirmed by the caller).
+
+        A number or address another customer has is ``CUSTOMER_EXISTS``. The outbox gets
+        ``customer.contact_changed`` (with which contact, never its value): a new contact
+        is how account takeovers start, so the risk rules watch the first payment after
+        it, and the customer is told on the old channel too.
+        """
+        now = self._clock.now()
+        target = f"customer:{customer_id}"
+        try:
+            if phone is None and email is None:
+                raise ValidationFailed("give a new phone number or e-mail", field="contact")
+            new: dict[str, tuple[str, str | None, str | None]] = {}  # name → column values
+            if phone is not None:
+                number = normalize_phone(phone)
+                new["phone"] = (
+                    "phone",
+                    self._encrypt(number, _PHONE),
+                    self._index(number, _PHONE),
+                )
+            if email is not None:
+                address = normalize_email(email)
+                new["email"] = (
+                    "email",
+                    self._encrypt(address, _EMAIL),
+                    self._index(address, _EMAIL),
+                )
+            async with self._db.transaction() as conn:
+                row = await self._row(conn, customer_id)
+                changed = [
+                    name
+                    for name, (column, _, index) in new.items()
+                    if index != getattr(row, f"{column}_index")
+                ]
+                if not changed:
+                    return self._view(row)  # the same contact again: nothing changes
+                await self._ensure_unique(
+                    conn,
+                    new["phone"][2] if "phone" in changed else None,
+                    new["email"][2] if "email" in changed else None,
+                )
+                values: dict[str, str | None] = {}
+                for name in changed:
+                    column, token, index = new[name]
+                    values[f"{column}_enc"] = token
+                    values[f"{column}_index"] = index
+                await conn.execute(
+                    update(customers)
+                    .where(customers.c.id == customer_id)
+                    .values(**values, updated_at=now)
+                )
+                payload = {"customer_id": str(customer_id), "changed": changed}
+                await events.record(conn, "customer.contact_changed", customer_id, payload, now)
+                await record(conn, now, actor, "change_contact", target, {"changed": changed})
+        except CoreError as exc:
+            await record_rejection(self._db, now, actor, "change_contact", target, exc)
+            raise
+        return await self.get(customer_id)
 
     async def set_language(self, customer_id: UUID, language: str, actor: Actor) -> CustomerView:
         return await self._update(

@@ -71,6 +71,14 @@ class BankAPI(BillsAPI, CardsAPI, FxAPI, KycAPI, MoneyIoAPI, PaymentsAPI, Referr
         """The customer, or ``NotFound`` (``CUSTOMER_NOT_FOUND``)."""
         ...
 
+    async def change_contact(
+        self, customer_id: UUID, *, phone: str | None = None, email: str | None = None
+    ) -> Customer:
+        """Replace the customer's phone and/or e-mail, once the caller confirmed it (a
+        one-time code). One used by another customer raises ``Conflict``
+        (``CUSTOMER_EXISTS``); neither given raises ``InvalidRequest``."""
+        ...
+
     async def set_kyc_status(self, customer_id: UUID, status: KycStatus) -> Customer:
         """Record how far the customer's identity verification got; returns the customer."""
         ...

@@ -118,6 +118,14 @@ class HttpBank(HttpBills, HttpCards, HttpFx, HttpKyc, HttpMoneyIo, HttpPayments,
         """See :meth:`BankAPI.get_customer`."""
         return wire.parse(Customer, await self._call("GET", f"/customers/{customer_id}"))
 
+    async def change_contact(
+        self, customer_id: UUID, *, phone: str | None = None, email: str | None = None
+    ) -> Customer:
+        """See :meth:`BankAPI.change_contact`."""
+        path = f"/customers/{customer_id}/contact"
+        answer = await self._call("PUT", path, json={"phone": phone, "email": email})
+        return wire.parse(Customer, answer)
+
     async def set_kyc_status(self, customer_id: UUID, status: KycStatus) -> Customer:
         """See :meth:`BankAPI.set_kyc_status`."""
         body = {"status": KycStatus(status).value}

@@ -122,6 +122,16 @@ class LocalBank(
         with _translated():
             return customer_of(await self._bank.customers.get(customer_id))
 
+    async def change_contact(
+        self, customer_id: UUID, *, phone: str | None = None, email: str | None = None
+    ) -> Customer:
+        """See :meth:`BankAPI.change_contact`."""
+        with _translated():
+            view = await self._bank.customers.change_contact(
+                customer_id, self._actor, phone=phone, email=email
+            )
+            return customer_of(view)
+
     async def set_kyc_status(self, customer_id: UUID, status: KycStatus) -> Customer:
         """See :meth:`BankAPI.set_kyc_status`."""
         with _translated():

@@ -542,3 +542,27 @@ async def test_hold_refusals(bank_api: BankAPI, clock: MutableClock) -> None:
         await bank_api.post_hold(hold.id, idempotency_key=new_key())
     assert expired.value.code == "HOLD_EXPIRED"
     assert await available(bank_api, merchant.id) == 0
+
+
+# -- contact changes -------------------------------------------------------------------------
+
+
+async def test_a_contact_change_replaces_the_phone_and_email(bank_api: BankAPI) -> None:
+    customer = await bank_api.register_customer("Petr Novák", "cs", phone="+420 601 111 222")
+    changed = await bank_api.change_contact(
+        customer.id, phone="+420 602 333 444", email="petr@example.cz"
+    )
+    assert (changed.phone, changed.email) == ("+420602333444", "petr@example.cz")
+    assert await bank_api.get_customer(customer.id) == changed
+
+
+async def test_a_contact_in_use_or_missing_is_refused(bank_api: BankAPI) -> None:
+    await bank_api.register_customer("Jan Malý", "cs", phone="+420 603 000 111")
+    customer = await bank_api.register_customer("Eva Malá", "cs", phone="+420 603 000 222")
+    with pytest.raises(Conflict) as taken:
+        await bank_api.change_contact(customer.id, phone="+420603000111")
+    assert taken.value.code == "CUSTOMER_EXISTS"
+    with pytest.raises(InvalidRequest) as empty:
+        await bank_api.change_contact(customer.id)
+    assert empty.value.code == "VALIDATION_ERROR"
+    assert (await bank_api.get_customer(customer.id)).phone == "+420603000222"

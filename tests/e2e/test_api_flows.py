@@ -463,6 +463,7 @@ ROUTES = {
     "/customers": {"post"},
     "/customers/{customer_id}": {"get"},
     "/customers/{customer_id}/kyc": {"put"},
+    "/customers/{customer_id}/contact": {"put"},
     "/customers/{customer_id}/accounts": {"get", "post"},
     "/accounts/{account_id}": {"get"},
     "/accounts/{account_id}/balance": {"get"},

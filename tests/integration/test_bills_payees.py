@@ -206,3 +206,35 @@ async def test_repeating_to_a_payee_finds_the_last_payment_to_its_details(
     assert (again.biller_id, again.amount, again.payee_id) == (POWER, 150_000, flat.id)
     with pytest.raises(PayeeNotFound):
         await bank.bills.repeat(customer, ME, "r2", payee_id=uuid4())
+
+
+async def test_key_rotation_reencrypts_payees_and_payment_details(
+    bank: Bank, clock: MutableClock
+) -> None:
+    import base64
+
+    from sqlalchemy import select
+
+    from core.bills.tables import bill_payees, bill_payments
+    from tests.conftest import INDEX_KEY, KEY_SPEC
+
+    account = await funded_account(bank, 1_000_000, "CZK")
+    assert account.customer_id is not None
+    payee = await bank.bills.payees.save(
+        account.customer_id, POWER, POWER_FIELDS, "Flat in Karlín", ME
+    )
+    await bank.bills.pay(BillOrder(account.id, POWER, POWER_FIELDS, 120_000, "CZK"), ME, "rot-1")
+    new_spec = "test2:" + base64.b64encode(b"n" * 32).decode() + "," + KEY_SPEC
+    rotated = Bank.build(bank.db, Keyring.parse_spec(new_spec, INDEX_KEY), CURRENCIES, clock=clock)
+    assert await rotated.bills.rotate_encryption(SYSTEM) == 3  # a payment, a name, details
+    assert await rotated.bills.rotate_encryption(SYSTEM) == 0
+    async with bank.db.read() as conn:
+        tokens = [
+            *(await conn.execute(select(bill_payments.c.fields_enc))).scalars(),
+            *(await conn.execute(select(bill_payees.c.name_enc))).scalars(),
+        ]
+    assert all(token.startswith("v1.test2.") for token in tokens)
+    (listed,) = await rotated.bills.payees.of_customer(account.customer_id)
+    assert (listed.id, listed.name) == (payee.id, "Flat in Karlín")
+    biller, fields = await rotated.bills.payees.details(account.customer_id, payee.id)
+    assert (biller, fields) == (POWER, {"customer_number": "3982597918"})  # normalized

@@ -147,3 +147,24 @@ async def test_bank_accounts_are_created_once_when_processes_start_together(
         for db in others:
             await db.dispose()
     assert sorted(created) == [0, 0, 5]  # one of them made GBP's five accounts
+
+
+async def test_a_contact_change_is_announced_without_its_value(bank: Bank) -> None:
+    from core.persistence.tables import events
+
+    customer = await bank.customers.create(
+        NewCustomer("Ivan Petrov", phone="+420601999000"), SYSTEM
+    )
+    await bank.customers.change_contact(customer.id, SYSTEM, phone="+420 601 999 001")
+    await bank.customers.change_contact(customer.id, SYSTEM, phone="+420601999001")  # same again
+    assert (await bank.customers.find_by_phone("+420601999001")).id == customer.id
+    async with bank.db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(events.c.payload).where(events.c.type == "customer.contact_changed")
+            )
+        ).all()
+    assert [dict(r.payload) for r in rows] == [
+        {"customer_id": str(customer.id), "changed": ["phone"]}
+    ]
+    assert "601999001" not in str(rows)

@@ -13,6 +13,7 @@ from core.accounts.service import AccountView
 from core.actors import SYSTEM
 from core.bank import Bank
 from core.errors import CoreError
+from core.jobqueue.runner import JobRunner
 from core.jobs import Event
 from core.ledger.model import BankPurpose, HoldStatus
 from core.payments.fees import FeeRule, RuleSource
@@ -318,3 +319,17 @@ async def test_an_approval_cut_off_mid_way_is_carried_out_by_its_retry(
     assert done.status is PaymentStatus.COMPLETED
     assert await ledger_balance(bank, payee.id) == LARGE
     assert len(await outbox(bank, "transfer.completed")) == 1
+
+
+async def test_a_real_contact_change_reaches_the_risk_rules_through_the_outbox(
+    bank: Bank, clock: MutableClock
+) -> None:
+    payer = await customer_account(bank, funded=1_000_000)
+    payee = await customer_account(bank)
+    assert payer.customer_id is not None
+    await send(bank, payer, payee, 100)
+    await bank.customers.change_contact(payer.customer_id, SYSTEM, email="new@example.cz")
+    await JobRunner(bank.db, clock, bank.jobs()).run_until_idle()
+    clock.advance(minutes=30)
+    first = await send(bank, payer, payee, 100)
+    assert [r["rule"] for r in first.risk_reasons] == ["contact_change"]

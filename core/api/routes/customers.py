@@ -11,6 +11,7 @@ from core.api.schemas import (
     AccountCreate,
     AccountOut,
     BalanceOut,
+    ContactChange,
     CustomerCreate,
     CustomerOut,
     KycUpdate,
@@ -34,6 +35,17 @@ async def create_customer(
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
 async def get_customer(customer_id: UUID, bank: BankDep, _: Reader) -> CustomerOut:
     return CustomerOut.of(await bank.customers.get(customer_id))
+
+
+@router.put("/customers/{customer_id}/contact", response_model=CustomerOut)
+async def change_contact(
+    customer_id: UUID, body: ContactChange, bank: BankDep, who: CustomerAgent
+) -> CustomerOut:
+    """Replace the customer's phone and/or e-mail; ``customer.contact_changed`` follows."""
+    changed = await bank.customers.change_contact(
+        customer_id, who.actor, phone=body.phone, email=body.email
+    )
+    return CustomerOut.of(changed)
 
 
 @router.put("/customers/{customer_id}/kyc", response_model=CustomerOut)
