@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.accounts.service import AccountService, BankIdentity
 from core.actors import SYSTEM
@@ -36,6 +40,7 @@ from core.payments.service import Payments
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
 from core.ports import Acquirer, BillerGateway, CardNetwork, RatesSource
+from core.referrals.cashback import rates_for as partner_rates_for
 from core.referrals.service import ReferralService
 
 
@@ -93,6 +98,14 @@ class Bank:
         accounts = AccountService(db, clock, currencies, identity)
         referrals = ReferralService(db, clock, keyring, ledger, accounts)
         payments_ = Payments(db, clock, keyring, ledger, accounts, customers, payments)
+
+        async def partner_cashback(
+            conn: AsyncConnection, customer_id: UUID, at: datetime, mcc: str
+        ) -> int | None:
+            # Inside the clearing's transaction: the programs as that transaction sees them.
+            offers = await partner_rates_for(conn, customer_id, at, mcc)
+            return offers[0].rate_bp if offers else None
+
         cards_ = CardService(
             db,
             clock,
@@ -102,6 +115,7 @@ class Bank:
             ledger=ledger,
             queue=queue,
             config=cards,
+            program_rates=partner_cashback,
         )
         payments_.recipients.register(CardNumberResolver(cards_, accounts, customers))
 

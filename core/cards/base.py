@@ -33,6 +33,11 @@ from core.persistence.types import AnyRow
 # the processor or customer agent that asked.
 CARD_SYSTEM = Actor(ActorKind.SYSTEM, "cards")
 
+# The best rate (basis points) that a running partner program offers a customer for a
+# merchant category at a moment, or None. The bank wires the referral area's programs in
+# here, so that the cards area does not import it.
+ProgramRates = Callable[[AsyncConnection, UUID, datetime, str], Awaitable[int | None]]
+
 
 @dataclass(frozen=True)
 class CardContext:
@@ -47,6 +52,7 @@ class CardContext:
     ledger: LedgerService
     queue: JobQueue
     config: CardConfig
+    program_rates: ProgramRates | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 * Rates live in ``cashback_rates``, by merchant category code or by partner (the
   acquirer's merchant id), 2 % to 33 %; a partner's rate wins over its category's.
+  A running partner program (the referral area) may offer the customer a better rate
+  for the category: the higher of the two applies, with source ``program``.
 * A purchase on a card of a cashback tier accrues when it clears, at the rate of that
   moment, in the month (UTC) it cleared.
 * A periodic sweep defers one payout job per card and finished month; the job fixes the
@@ -23,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.audit.log import record
 from core.cards import repository as repo
-from core.cards.base import CARD_SYSTEM
+from core.cards.base import CARD_SYSTEM, ProgramRates
 from core.cards.model import CardTier, cashback_for, month_of, next_month, parse_month
 from core.cards.rates import RateBook, rate_for
 from core.cards.tables import cashback_accruals, cashback_payouts
@@ -39,13 +41,21 @@ SWEEP_EVERY = timedelta(hours=1)
 
 
 async def accrue(
-    conn: AsyncConnection, card: AnyRow, view: AuthorizationView, now: datetime
+    conn: AsyncConnection,
+    card: AnyRow,
+    view: AuthorizationView,
+    now: datetime,
+    program_rates: ProgramRates | None = None,
 ) -> None:
     """Accrue cashback on a purchase that just cleared, inside the clearing's transaction
     (with the card locked)."""
     if not CardTier(card.tier).earns_cashback or view.cleared_amount is None:
         return
     found = await rate_for(conn, view.mcc, view.merchant_id)
+    if program_rates is not None:
+        offered = await program_rates(conn, card.customer_id, now, view.mcc)
+        if offered is not None and (found is None or offered > found[0]):
+            found = (offered, "program")
     if found is None:
         return
     rate, source = found

@@ -12,7 +12,7 @@ from core.accounts.service import AccountService
 from core.actors import Actor
 from core.audit.log import record
 from core.cards import repository as repo
-from core.cards.base import CardContext
+from core.cards.base import CardContext, ProgramRates
 from core.cards.cashback import CashbackService
 from core.cards.config import CardConfig
 from core.cards.controls import ControlsMixin
@@ -49,6 +49,7 @@ class CardService(IssuingMixin, ControlsMixin, RevealMixin):
         queue: JobQueue,
         config: CardConfig | None = None,
         pins: PinHasher | None = None,
+        program_rates: ProgramRates | None = None,
     ) -> None:
         super().__init__(
             CardContext(
@@ -61,6 +62,7 @@ class CardService(IssuingMixin, ControlsMixin, RevealMixin):
                 ledger=ledger,
                 queue=queue,
                 config=config or CardConfig(),
+                program_rates=program_rates,
             )
         )
         self.processing = CardProcessing(self._ctx)

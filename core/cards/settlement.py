@@ -142,7 +142,8 @@ class Settlement:
                 )
                 row = await repo.authorization_by_id(conn, view.id)
                 if moved:
-                    await cashback.accrue(conn, card, repo.authorization_view(row), now)
+                    view_ = repo.authorization_view(row)
+                    await cashback.accrue(conn, card, view_, now, ctx.program_rates)
                     details = {"amount": amount, "entry_id": str(entry_id)}
                     await record(
                         conn, now, actor, "clear_authorization", f"card:{view.card_id}", details

@@ -105,7 +105,7 @@ Index(
 cashback_rates = Table(
     "cashback_rates",
     metadata,
-    Column("kind", String(8), primary_key=True),  # mcc | partner
+    Column("kind", String(8), primary_key=True),  # mcc | partner | program
     Column("key", String(64), primary_key=True),
     Column("rate_bps", Integer, nullable=False),
     Column("description", String(120), nullable=False),
@@ -123,7 +123,7 @@ cashback_accruals = Table(
     Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("rate_bps", Integer, nullable=False),
-    Column("source", String(8), nullable=False),  # mcc | partner
+    Column("source", String(8), nullable=False),  # mcc | partner | program
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("amount > 0", name="amount_positive"),
 )

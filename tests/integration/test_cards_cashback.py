@@ -11,13 +11,16 @@ from sqlalchemy import func, select
 from core.bank import Bank
 from core.cards.cashback import SWEEP
 from core.cards.errors import CashbackRateNotFound
+from core.cards.tables import cashback_accruals
 from core.cards.views import CardDetails
 from core.errors import ValidationFailed
 from core.jobs import MemoryQueue
 from core.ledger.model import BankPurpose, EntryKind
 from core.persistence.tables import entries
+from core.referrals.model import CashbackRate
 from tests.fakes import MutableClock, run_jobs
 from tests.integration.test_cards_support import AGENT, PROCESSOR, card_with_details, purchase
+from tests.integration.test_referrals_support import partner
 
 MARCH = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 APRIL = datetime(2026, 4, 1, 0, 30, tzinfo=UTC)
@@ -166,3 +169,21 @@ async def test_cashback_summaries_check_their_input(bank: Bank) -> None:
 async def test_payouts_run_as_jobs_of_the_bank(bank: Bank) -> None:
     names = {task.name for task in bank.jobs().tasks} | {p.name for p in bank.jobs().periodic}
     assert {"cards.pay_cashback", "cards.cashback_sweep", "cards.complete_authorizations"} <= names
+
+
+async def test_a_running_partner_program_adds_its_better_rate(bank: Bank) -> None:
+    rohlik = await partner(bank, cashback=(CashbackRate("5411", 1_000), CashbackRate("5812", 300)))
+    card, details = await card_with_details(bank, 100_000)
+    await buy(bank, details, 2_000)  # the program's 10 % beats the table's 5 %
+    await buy(bank, details, 1_000, mcc="5812")  # only the program pays for restaurants
+    await buy(bank, details, 1_000, merchant_id="shop-42")  # the partner table's 33 % wins
+    await bank.referrals.programs.pause(rohlik.id, AGENT)
+    await buy(bank, details, 1_000, mcc="5812")  # paused: nothing
+    async with bank.db.read() as conn:
+        rows = await conn.execute(
+            select(cashback_accruals.c.amount, cashback_accruals.c.source).order_by(
+                cashback_accruals.c.amount
+            )
+        )
+        accrued = sorted((int(r.amount), r.source) for r in rows)
+    assert accrued == [(30, "program"), (200, "program"), (330, "partner")]
