@@ -181,8 +181,8 @@ async def test_a_running_partner_program_adds_its_better_rate(bank: Bank) -> Non
     await buy(bank, details, 1_000, mcc="5812")  # paused: nothing
     async with bank.db.read() as conn:
         rows = await conn.execute(
-            select(cashback_accruals.c.amount, cashback_accruals.c.source).order_by(
-                cashback_accruals.c.amount
+            select(cashback_accruals.c.amount, cashback_accruals.c.source).where(
+                cashback_accruals.c.card_id == card.id
             )
         )
         accrued = sorted((int(r.amount), r.source) for r in rows)
