@@ -40,6 +40,7 @@ from core.payments.service import Payments
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
 from core.ports import Acquirer, BillerGateway, CardNetwork, RatesSource
+from core.receipts import ReceiptSeal
 from core.referrals.cashback import rates_for as partner_rates_for
 from core.referrals.service import ReferralService
 
@@ -61,6 +62,7 @@ class Bank:
     bills: BillsService  # bill payments
     cards: CardService
     cardmoney: CardMoney  # top-ups from and payouts to cards of other banks
+    receipts: ReceiptSeal  # seals the codes receipts' QR codes carry, and checks them
 
     @classmethod
     def build(
@@ -170,6 +172,7 @@ class Bank:
                 policy=cardmoney_policy or PaymentsCardPolicy(payments_),
                 config=cardmoney_config,
             ),
+            receipts=ReceiptSeal(keyring),
         )
 
     def jobs(self) -> Jobs:

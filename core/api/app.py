@@ -18,6 +18,7 @@ from core.api.routes import (
     moneyio,
     payments,
     payments_admin,
+    receipts,
     referrals,
 )
 from core.bank import Bank
@@ -56,6 +57,7 @@ def create_api(
     api.include_router(cards.router)
     api.include_router(cards.processing)
     api.include_router(moneyio.router)
+    api.include_router(receipts.router)
     # KYC documents (base64, up to 10 MB files) are the one body larger than the rest.
     api.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=[UPLOAD_ROUTE])
     return api

@@ -87,6 +87,7 @@ from integrations.bank.payments import (
     TransferPreview,
     TransferStatus,
 )
+from integrations.bank.receipts import ReceiptFacts, ReceiptKind
 from integrations.bank.referrals import (
     CashbackOffer,
     Referral,
@@ -181,6 +182,8 @@ __all__ = [
     "Posting",
     "QuoteSide",
     "QuoteStatus",
+    "ReceiptFacts",
+    "ReceiptKind",
     "Recipient",
     "RecipientKind",
     "Referral",

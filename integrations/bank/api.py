@@ -29,6 +29,7 @@ from integrations.bank.fx import FxAPI
 from integrations.bank.kyc import KycAPI
 from integrations.bank.moneyio import MoneyIoAPI
 from integrations.bank.payments import PaymentsAPI
+from integrations.bank.receipts import ReceiptsAPI
 from integrations.bank.referrals import ReferralsAPI
 from integrations.bank.types import (
     Account,
@@ -42,7 +43,9 @@ from integrations.bank.types import (
 )
 
 
-class BankAPI(BillsAPI, CardsAPI, FxAPI, KycAPI, MoneyIoAPI, PaymentsAPI, ReferralsAPI, Protocol):
+class BankAPI(
+    BillsAPI, CardsAPI, FxAPI, KycAPI, MoneyIoAPI, PaymentsAPI, ReceiptsAPI, ReferralsAPI, Protocol
+):
     """The bank as flows see it: customers, accounts, balances, statements and money."""
 
     """The bank as flows see it: customers, accounts, balances, statements and money;

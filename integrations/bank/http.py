@@ -27,6 +27,7 @@ from integrations.bank.fx.http import HttpFx
 from integrations.bank.kyc import HttpKyc
 from integrations.bank.moneyio_http import HttpMoneyIo
 from integrations.bank.payments_http import HttpPayments
+from integrations.bank.receipts_http import HttpReceipts
 from integrations.bank.referrals import HttpReferrals
 from integrations.bank.retry import (
     RetryPolicy,
@@ -50,7 +51,9 @@ log = logging.getLogger(__name__)
 _PROBLEM_TYPES = ("application/problem+json", "application/json")
 
 
-class HttpBank(HttpBills, HttpCards, HttpFx, HttpKyc, HttpMoneyIo, HttpPayments, HttpReferrals):
+class HttpBank(
+    HttpBills, HttpCards, HttpFx, HttpKyc, HttpMoneyIo, HttpPayments, HttpReceipts, HttpReferrals
+):
     """``BankAPI`` over HTTP, authenticated with an API key (``X-API-Key``).
 
     ``base_url`` is Teller's root (the API lives under ``api_prefix``). ``retries`` counts

@@ -46,6 +46,7 @@ from integrations.bank.fx.local import LocalFx
 from integrations.bank.kyc_local import LocalKyc
 from integrations.bank.moneyio_local import LocalMoneyIo
 from integrations.bank.payments_local import LocalPayments
+from integrations.bank.receipts_local import LocalReceipts
 from integrations.bank.referrals_local import LocalReferrals
 from integrations.bank.types import (
     Account,
@@ -83,7 +84,14 @@ def _jsonable(data: dict[str, object]) -> dict[str, object]:
 
 
 class LocalBank(
-    LocalBills, LocalCards, LocalFx, LocalKyc, LocalMoneyIo, LocalPayments, LocalReferrals
+    LocalBills,
+    LocalCards,
+    LocalFx,
+    LocalKyc,
+    LocalMoneyIo,
+    LocalPayments,
+    LocalReceipts,
+    LocalReferrals,
 ):
     """``BankAPI`` over a :class:`core.bank.Bank` in this process, acting as ``actor``.
 

@@ -613,6 +613,8 @@ ROUTES.update(
 MONEY_MOVING |= _PAYMENTS_MONEY_MOVING
 # Sending a transfer needs a key (its GET lists them); a money request takes one.
 KEYED |= _PAYMENTS_MONEY_MOVING | {"/payments/transfers", "/money-requests"}
+# Sealing a receipt moves no money: no key. Checking one is public.
+ROUTES.update({"/receipts/seal": {"post"}, "/receipts/verify": {"get"}})
 
 
 async def test_openapi_document_lists_every_route(http: httpx.AsyncClient) -> None:
