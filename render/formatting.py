@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_currency, format_decimal
 
 from render.errors import InvalidDocument
@@ -65,7 +65,7 @@ def money(amount: Money, language: str, *, signed: bool = False) -> str:
 def _pattern(language: str, exponent: int) -> str:
     """The locale's standard currency pattern with ``exponent`` decimals."""
     pattern = Locale.parse(babel_locale(language)).currency_formats["standard"].pattern
-    positive = pattern.split(";")[0]
+    positive = str(pattern).split(";")[0]
     digits = "#,##0" + ("." + "0" * exponent if exponent else "")
     start = min(positive.index(c) for c in "#0" if c in positive)
     end = max(positive.rindex(c) for c in "#0.," if c in positive) + 1
@@ -91,4 +91,8 @@ def moment(value: datetime, timezone: str, language: str) -> str:
     """A moment in the customer's time zone, medium length."""
     if value.tzinfo is None:
         raise InvalidDocument("a moment needs its time zone")
-    return format_datetime(value, "medium", tzinfo=timezone, locale=babel_locale(language))
+    try:
+        zone = get_timezone(timezone)
+    except LookupError as exc:
+        raise InvalidDocument("an unknown time zone", timezone=timezone) from exc
+    return format_datetime(value, "medium", tzinfo=zone, locale=babel_locale(language))

@@ -53,9 +53,10 @@ def check_width(width: int) -> int:
     return width
 
 
-def png(image: Image.Image, filename: str) -> Rendered:
+def png(image: Image.Image, filename: str, *, level: int = 6) -> Rendered:
+    """``image`` as PNG without metadata, so the same picture gives the same bytes."""
     out = io.BytesIO()
-    image.save(out, "PNG", compress_level=6)
+    image.save(out, "PNG", compress_level=level)
     return Rendered(out.getvalue(), PNG, filename, image.width, image.height)
 
 

@@ -20,7 +20,7 @@ def qr_image(data: str, size: int, *, error: str = ERROR_LEVEL) -> Image.Image:
         code = segno.make_qr(data, error=error, encoding="utf-8", boost_error=False)
     except segno.DataOverflowError as exc:
         raise InvalidDocument("too much data for a QR code", length=len(data)) from exc
-    modules = code.symbol_size(scale=1, border=4)[0]
+    modules = int(code.symbol_size(scale=1, border=4)[0])
     scale = max(1, size // modules)
     small = Image.new("1", (modules, modules), 1)
     pixels = small.load()

@@ -303,3 +303,15 @@ def bench_cards(cards: int, clients: int, database_url: str | None, keep: bool) 
         raise click.ClickException("give --database-url or TELLER_DATABASE_URL (PostgreSQL)")
     options = CardBenchOptions(database_url=url, cards=cards, clients=clients, keep=keep)
     sys.exit(uvloop.run(run_card_bench(options)))
+
+
+@bench.command("render")
+@click.option("--samples", type=int, default=200, show_default=True, help="pictures per kind")
+def bench_render(samples: int) -> None:
+    """Draw cards, statement pages and PDFs; the last line is card_ms_p50=<a>
+    card_ms_p99=<b> statement_page_ms_p50=<c> statement_page_ms_p99=<d> pdf_100tx_ms=<e>."""
+    from teller.bench.render import RenderBenchOptions, run_render_bench
+
+    if samples < 1:
+        raise click.BadParameter("at least one sample", param_hint="--samples")
+    sys.exit(run_render_bench(RenderBenchOptions(samples=samples)))
