@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -241,6 +242,22 @@ def keys_rotate() -> None:
 
     for what, count in _run(run).items():
         click.echo(f"re-encrypted {count} {what}")
+
+
+@main.group()
+def render() -> None:
+    """Pictures and documents Teller sends."""
+
+
+@render.command("samples")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def render_samples(folder: Path) -> None:
+    """Write every picture, in every language, into FOLDER (for design and translation
+    review)."""
+    from teller.render_samples import write_samples
+
+    written = write_samples(folder)
+    click.echo(f"wrote {len(written)} files to {folder}")
 
 
 @main.group()
