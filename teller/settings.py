@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     fx_max_rate_age_hours: float = Field(default=120.0, gt=0)
     fx_refresh_interval_seconds: float = Field(default=3600.0, gt=0)
 
+    # Understanding typed messages: the embedded engine (a model trained here, cached in
+    # nlu_model_dir, by default <data_dir>/nlu-model) or a Rasa server.
+    nlu_engine: str = Field(default="embedded", pattern="^(embedded|rasa)$")
+    nlu_model_dir: Path | None = None
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    nlu_threshold: float = Field(default=0.5, gt=0, lt=1)
+
     # Bill payments: the biller gateway ("simulator", the only one so far) and its pace.
     biller_gateway: str = Field(default="simulator", pattern="^simulator$")
     bills_gateway_timeout_seconds: float = Field(default=4.0, gt=0)
@@ -171,6 +179,10 @@ class Settings(BaseSettings):
             bic=self.bank_bic,
             bank_name=self.bank_name,
         )
+
+    @property
+    def resolved_nlu_model_dir(self) -> Path:
+        return self.nlu_model_dir or self.data_dir / "nlu-model"
 
     @property
     def currency_list(self) -> list[str]:
