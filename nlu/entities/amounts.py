@@ -53,7 +53,10 @@ def _candidates(
     code = currencies.currency(named) if named else None
     scaled = bool(match.group("k") or match.group("mult"))
     bare = code is None and not scaled and not _only_thing(match, folded)
-    if bare and (not money_message or _not_money(match, folded, language)):
+    money = money_message or money_words.opens_payment(
+        folded, match.start(), match.end(), language
+    )
+    if bare and (not money or _not_money(match, folded, language)):
         return []
     value = _value(match, language, code)
     if value is None:

@@ -23,7 +23,11 @@ _ENDINGS = frozenset(
 )
 # Short names that are also everyday words match only when typed in capitals
 # ("ЯСНО" the utility, not "ясно" = "I see"; "PRE" the utility, not Slovak "pre").
+# Right after a verb of paying, though, the word can only be the company ("pay ee £20").
 _EVERYDAY = frozenset(("ясно", "так", "pre", "ee"))
+_PAY_BEFORE = re.compile(
+    r"(?:^|[^\w])(?:pay|top up|zaplat\w*|dobi\w*|оплат\w*|пополн\w*|поповн\w*)\s+$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +54,9 @@ def find(text: str, folded: str, language: str, billers: Sequence[Biller]) -> li
         for name in biller.names_for(language):
             key = _WORD.findall(fold(name))
             if key:
-                scored.extend(_matches(text, words, name, key, biller.id))
+                scored.extend(_matches(text, folded, words, name, key, biller.id))
             if len(key) > 1:  # "thameswater", "britishgas"
-                scored.extend(_matches(text, words, name, ["".join(key)], biller.id))
+                scored.extend(_matches(text, folded, words, name, ["".join(key)], biller.id))
     scored.sort(key=lambda s: (-s[0], s[1], s[1] - s[2]))
     found: list[Candidate] = []
     for score, start, end, biller_id in scored:
@@ -63,7 +67,12 @@ def find(text: str, folded: str, language: str, billers: Sequence[Biller]) -> li
 
 
 def _matches(
-    text: str, words: list[tuple[int, int, str]], name: str, key: list[str], biller_id: str
+    text: str,
+    folded: str,
+    words: list[tuple[int, int, str]],
+    name: str,
+    key: list[str],
+    biller_id: str,
 ) -> list[tuple[float, int, int, str]]:
     size = len(key)
     wanted = " ".join(key)
@@ -73,7 +82,8 @@ def _matches(
         if not _together(text, window):
             continue
         typed = text[window[0][0] : window[-1][1]]
-        score = _score(" ".join(w[2] for w in window), wanted, typed, name)
+        paid = _PAY_BEFORE.search(folded[max(0, window[0][0] - 20) : window[0][0]]) is not None
+        score = _score(" ".join(w[2] for w in window), wanted, typed, name, paid)
         if score:
             out.append((score, window[0][0], window[-1][1], biller_id))
     return out
@@ -84,17 +94,17 @@ def _together(text: str, window: list[tuple[int, int, str]]) -> bool:
     return all(text[a[1] : b[0]] in (" ", "-", " - ") for a, b in pairwise(window))
 
 
-def _score(seen: str, wanted: str, typed: str, name: str) -> float:
+def _score(seen: str, wanted: str, typed: str, name: str, paid: bool) -> float:
     if len(wanted) <= _SHORT:
-        return _short_score(seen, wanted, typed, name)
+        return _short_score(seen, wanted, typed, name, paid)
     if seen[0] != wanted[0]:
         return 0.0  # typos rarely hit the first letter; common words often differ there
     cutoff = 81.0 if len(wanted) >= 7 else 85.0
     return float(fuzz.ratio(seen, wanted, score_cutoff=cutoff))
 
 
-def _short_score(seen: str, wanted: str, typed: str, name: str) -> float:
-    if seen in _EVERYDAY and name.isupper() and not typed.isupper():
+def _short_score(seen: str, wanted: str, typed: str, name: str, paid: bool) -> float:
+    if seen in _EVERYDAY and name.isupper() and not typed.isupper() and not paid:
         return 0.0
     if seen == wanted:
         return 100.0

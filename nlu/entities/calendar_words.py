@@ -71,7 +71,7 @@ _RELATIVE = {
         "this_year_since": "od zacatku (?:roku|tohoto roku)",
     },
     "ru": {
-        "today": "сегодня",
+        "today": "сегодня|сегодняшн(?:ий|его|ему) дн(?:я|ю)|сегодняшний день",
         "yesterday": "вчера",
         "before_yesterday": "позавчера",
         "tomorrow": "завтра",
@@ -89,7 +89,7 @@ _RELATIVE = {
         "this_year_since": "с начала (?:этого )?года",
     },
     "uk": {
-        "today": "сьогодні",
+        "today": "сьогодні|сьогоднішн(?:ій|ього|ьому) (?:день|дня|дню)",
         "yesterday": "вчора|учора",
         "before_yesterday": "позавчора",
         "tomorrow": "завтра",
@@ -114,6 +114,14 @@ _LAST = {
     "ru": "последние|последних",
     "uk": "останні|останніх",
 }
+# The same without a number, meaning one: "za poslední měsíc", "за последнюю неделю".
+# (English "last month" is the calendar month, see _RELATIVE.)
+_LAST_ONE = {
+    "en": "",
+    "cs": "posledni|poslednim",
+    "ru": "последний|последнюю|последнем|последнее",
+    "uk": "останній|останню|останньому",
+}
 _UNITS = {
     "en": {"day": "days?", "week": "weeks?", "month": "months?"},
     "cs": {"day": "dni|dnu|dny|den", "week": "tydnu|tydny|tyden", "month": "mesicu|mesice|mesic"},
@@ -128,6 +136,14 @@ _UNITS = {
         "month": "місяців|місяці|місяць",
     },
 }
+# "3 days ago", "před týdnem", "неделю назад": one day, counted back from today.
+_AGO = {
+    "en": "(?:[0-9]{1,2}|a|one|two|three|four|five|six|seven) (?:days?|weeks?) ago",
+    "cs": "pred (?:[0-9]{1,2} )?(?:dnem|dny|tydnem|tydny)",
+    "ru": "(?:[0-9]{1,2} )?(?:день|дня|дней|неделю|недели|недель) назад",
+    "uk": "(?:[0-9]{1,2} )?(?:день|дні|днів|тиждень|тижні|тижнів) тому",
+}
+AGO_COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 # A year as a period: "2025 год", "за 2025 рік", "rok 2025".
 _YEAR_WORD_AFTER = {"cs": "", "ru": "год|года|году|г\\.?", "uk": "рік|року|р\\.", "en": "year"}
 _YEAR_WORD_BEFORE = {"cs": "rok|roku|roce", "en": "year", "ru": "", "uk": ""}
@@ -193,8 +209,16 @@ def last(language: str) -> str:
     return _of(_LAST, language)
 
 
+def last_one(language: str) -> str:
+    return _LAST_ONE.get(language, "")
+
+
 def units(language: str) -> dict[str, str]:
     return _UNITS.get(language, _UNITS["en"])
+
+
+def ago(language: str) -> str:
+    return _of(_AGO, language)
 
 
 def year_words(language: str) -> tuple[str, str]:

@@ -13,17 +13,19 @@ from functools import lru_cache
 from babel.numbers import get_currency_precision
 
 _WORDS: dict[str, str] = {
-    "EUR": "€ eur euro euros eura euru eurech eurum евро євро",
+    "EUR": "€ eur euro euros eura euru eurech eurum евро євро евриков",
     "USD": "$ usd us$ dollar dollars buck bucks dolar dolary dolaru dolarech dolarum доллар "
     "доллара долларов долларах долларам долар долара долари доларів доларах бакс бакса "
     "баксов баксів баксы бакси",
     "GBP": "£ gbp pound pounds quid libra libry liber libru librach фунт фунта фунтов "
     "фунты фунти фунтів фунтах",
-    "CZK": "kc kc. czk koruna koruny korun korunu korunach korunami kacek крон крона кроны "
-    "крони крону korun_ceskych koruny_ceske ceskych_korun чешских_крон чеських_крон",
+    "CZK": "kc kc. czk koruna koruny korun korunu korunach korunami kacek kacky kacku kacka "
+    "крон крона кроны крони крону кронах czech_crowns crowns korun_ceskych koruny_ceske "
+    "ceskych_korun чешских_крон чеських_крон",
     "UAH": "₴ uah грн грн. гривна гривны гривен гривну гривня гривні гривень гривню гривнях "
+    "гривнах "
     "hryvnia hryvnias hryvna hryvnas hrivna hrivny hriven",
-    "RUB": "₽ rub руб руб. рубль рубля рублей рублям рублях рублів рублі ruble rubles "
+    "RUB": "₽ rub руб руб. рубль рубля рублей рублям рублях рублів рублі рубликов ruble rubles "
     "rouble roubles rubl rublu rubly",
     "PLN": "pln zł zloty zlotys zlote zlotych злотый злотых злотих злотий злоті "
     "польских_злотых польських_злотих",
@@ -35,7 +37,7 @@ _WORDS: dict[str, str] = {
     "DKK": "dkk",
     "CAD": "cad",
     "AUD": "aud",
-    "CNY": "cny yuan юань юаней юанів",
+    "CNY": "cny yuan юань юаня юаней юанів",
     "BGN": "bgn",
     "KZT": "kzt тенге tenge",
     "GEL": "gel лари lari",
@@ -56,13 +58,14 @@ SUBUNITS = "коп коп. копеек копейки копейка копій
 
 THOUSAND = Decimal(1000)
 MILLION = Decimal(1_000_000)
+# Spoken forms too: "5 grand", "2 тыщи", "3 ляма".
 _THOUSANDS = (
-    "тыс тыс. тысяч тысячи тысяча тысячу тис тис. тисяч тисячі тисяча тисячу tis tis. "
-    "tisic tisice thousand"
+    "тыс тыс. тысяч тысячи тысяча тысячу тыщ тыщи тыща тыщу тис тис. тисяч тисячі тисяча "
+    "тисячу tis tis. tisic tisice tisicu thousand grand"
 )
 _MILLIONS = (
     "mln mln. mil mil. million millions milion miliony milionu млн млн. миллион "
-    "миллиона миллионов мільйон мільйона мільйонів"
+    "миллиона миллионов лям ляма лямов мільйон мільйона мільйонів"
 )
 _MULTIPLIERS: dict[str, Decimal] = {
     **dict.fromkeys(_THOUSANDS.split(), THOUSAND),
@@ -98,6 +101,11 @@ def subunit_pattern() -> str:
 def currency(word: str) -> str | None:
     """The ISO 4217 code a folded currency word stands for."""
     return CURRENCY_OF.get(word) or _AFTER_ONLY.get(word)
+
+
+def scale_word(word: str) -> Decimal | None:
+    """What a folded thousand or million word multiplies by, if it is one."""
+    return _MULTIPLIERS.get(word)
 
 
 def multiplier(word: str) -> Decimal:

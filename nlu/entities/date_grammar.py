@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from nlu.entities import calendar_words, periods
 from nlu.entities.date_tokens import Token, day_number, month_number, tokens, weekday_number
@@ -76,6 +76,8 @@ class Grammar:
             return _numeric(token), i + 1
         if token.kind in ("rel", "weekday"):
             return self._fixed(token), i + 1
+        if token.kind == "ago":
+            return self._ago(token), i + 1
         if token.kind in ("lastn", "yearp"):
             return self._counted(token), i + 1
         if token.kind == "day":
@@ -91,12 +93,19 @@ class Grammar:
         start, end = periods.relative(token.key, self.today)
         return Fixed(start, end, start == end)
 
+    def _ago(self, token: Token) -> Fixed:
+        """ "3 days ago", "před týdnem", "2 тижні тому"; without a number, one."""
+        count = _ago_count(token.text)
+        weeks = re.search("week|tyd|недел|тижн|тиждень", token.text) is not None
+        day = self.today - timedelta(days=count * (7 if weeks else 1))
+        return Fixed(day, day, True)
+
     def _counted(self, token: Token) -> Fixed:
         numbers = [int(n) for n in re.findall(r"[0-9]+", token.text)]
         if token.kind == "yearp":
             return Fixed(date(numbers[0], 1, 1), date(numbers[0], 12, 31), False)
         unit = _unit(token.text, self.language)
-        start, end = periods.last_n(max(numbers[0], 1), unit, self.today)
+        start, end = periods.last_n(max(numbers[0] if numbers else 1, 1), unit, self.today)
         return Fixed(start, end, False)
 
     def _day_month(self, i: int) -> Parsed | None:
@@ -152,6 +161,28 @@ class Grammar:
             return None
         return parsed
 
+    def day_alone(self, i: int) -> Parsed | None:
+        """ "the 3rd", "3-го числа": that day of this month, or of the last one while it
+        is still to come."""
+        if self.kind(i) == "the" and self.then(i, "day"):
+            day = self.tokens[i + 1]
+            if not day.text.endswith(("st", "nd", "rd", "th")) or self.then(i + 1, "of"):
+                return None
+            after = i + 2
+        elif self.kind(i) == "day" and self.then(i, "dayword"):
+            day, after = self.tokens[i], i + 2
+        else:
+            return None
+        number = day_number(day)
+        month_start = self.today.replace(day=1)
+        if number > self.today.day:
+            month_start = periods.months_back(month_start, 1)
+        try:
+            found = month_start.replace(day=number)
+        except ValueError:
+            return None
+        return Fixed(found, found, True), after
+
     def _bare_day(self, i: int) -> Parsed | None:
         if self.kind(i) == "day":
             return Day(None, 0, day_number(self.tokens[i])), i + 1
@@ -182,6 +213,15 @@ def _numeric(token: Token) -> Day:
         return Day(None, numbers[1], numbers[0])
     year = numbers[2] + 2000 if numbers[2] < 100 else numbers[2]
     return Day(year, numbers[1], numbers[0])
+
+
+def _ago_count(text: str) -> int:
+    for word in text.split():
+        if word.isdigit():
+            return int(word)
+        if word in calendar_words.AGO_COUNTS:
+            return calendar_words.AGO_COUNTS[word]
+    return 1
 
 
 def _unit(text: str, language: str) -> str:

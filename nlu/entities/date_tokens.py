@@ -23,12 +23,16 @@ _NUMERIC = {
     # 01.03 without the closing dot: a date only where a range expects one ("с 01.03")
     "dm2": rf"{_NUM_START}[0-3][0-9]\.[01][0-9]{_NUM_END}",
 }
-_DAY = rf"{_NUM_START}(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th|\.)?{_NUM_END}(?![a-z])"
+# A day of the month, with the ordinal endings people type: "1st", "1.", "1-го", "5-те".
+_DAY = (
+    rf"{_NUM_START}(?:[12][0-9]|3[01]|0?[1-9])"
+    rf"(?:st|nd|rd|th|\.|-?(?:го|ого|е|ое|й|ий|те|ше|ге|є))?{_NUM_END}(?![a-zа-яіїєґ])"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    kind: str  # iso dmy dm dm2 rel lastn yearp month weekday day year since from to ...
+    kind: str  # iso dmy dm dm2 rel ago lastn yearp month weekday day year since from to ...
     start: int
     end: int
     text: str  # folded
@@ -56,7 +60,9 @@ def _lexer(language: str) -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
     parts = {
         **_NUMERIC,
         "rel": _B + "(?:" + "|".join(f"(?:{p})" for p in relative.values()) + ")" + _E,
-        "lastn": rf"{_B}(?:{calendar_words.last(language)})\ [0-9]{{1,3}}\ (?:{unit_words}){_E}",
+        "ago": rf"{_B}(?:{calendar_words.ago(language)}){_E}",
+        "lastn": rf"{_B}(?:(?:{calendar_words.last(language)})\ [0-9]{{1,3}}"
+        rf"|(?:{calendar_words.last_one(language) or '(?!)'}))\ (?:{unit_words}){_E}",
         "yearp": "|".join(year_period) or "(?!)",
         "month": rf"{_B}(?:{_alternation(list(calendar_words.months(language)))})\.?{_E}",
         "weekday": rf"{_B}(?:{_alternation(list(calendar_words.weekdays(language)))}){_E}",
@@ -68,6 +74,7 @@ def _lexer(language: str) -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
         "between": rf"{_B}(?:{_alternation(preps['between'])}){_E}",
         "and": rf"{_B}(?:{_alternation(preps['and'])}){_E}",
         "of": rf"{_B}of{_E}",
+        "dayword": rf"{_B}(?:числа|число){_E}",  # "3-го числа": the 3rd of the month
         "the": rf"{_B}the{_E}",
         "dash": r"-",
         "comma": r",",

@@ -48,9 +48,12 @@ def _expression(g: Grammar, i: int) -> tuple[Candidate, int] | None:
         if begin is not None and begin[0] <= g.today:
             end = g.tokens[since[1] - 1].end
             return _candidate((begin[0], g.today), False, start, end), since[1]
+    since_year = _since_year(g, i)
+    if since_year is not None:
+        return since_year
     if g.kind(i) == "year":
         return _year(g, i)
-    single = g.single(i)
+    single = g.single(i) or g.day_alone(i)
     if single is None or not _stands_alone(g, i, single[0]):
         return None
     span = _resolve(single[0], g.today)
@@ -68,13 +71,32 @@ def _stands_alone(g: Grammar, i: int, value: Value) -> bool:
     return not bare or preceded_by_month_preposition(g.folded, g.tokens[i].start, g.language)
 
 
+def _since_year(g: Grammar, i: int) -> tuple[Candidate, int] | None:
+    """ "since 2019", "od roku 2019", "с 2025 года": from that year's first day to today."""
+    if g.kind(i) != "since" or not g.next_to(i) or g.kind(i + 1) not in ("year", "yearp"):
+        return None
+    token = g.tokens[i + 1]
+    if _money_follows(g, token.end):
+        return None  # "с 2000 рублей"
+    year = int(re.findall(r"[0-9]{4}", token.text)[0])
+    if year > g.today.year:
+        return None
+    return _candidate((date(year, 1, 1), g.today), False, g.tokens[i].start, token.end), i + 2
+
+
+def _money_follows(g: Grammar, end: int) -> bool:
+    following = _NEXT_WORD.match(g.folded, end)
+    return following is not None and (
+        following.group(1).isdigit() or currencies.currency(following.group(1)) is not None
+    )
+
+
 def _year(g: Grammar, i: int) -> tuple[Candidate, int] | None:
     """ "for 2025", "v 2025": a whole year, unless the number is money ("za 2025 Kč")."""
     token = g.tokens[i]
     if not preceded_by_month_preposition(g.folded, token.start, g.language):
         return None
-    following = _NEXT_WORD.match(g.folded, token.end)
-    if following and (following.group(1).isdigit() or currencies.currency(following.group(1))):
+    if _money_follows(g, token.end):
         return None
     year = int(token.text)
     span = (date(year, 1, 1), date(year, 12, 31))

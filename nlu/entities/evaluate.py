@@ -1,8 +1,9 @@
 """How well ``extract`` does on the labelled sets in nlu/data/entities/<language>.yml.
 
 An entity found counts as correct when its kind, span, value (and, for amounts, currency
-and minor units) all equal a labelled one. Run ``python -m nlu.entities.evaluate`` for a
-table of every language.
+and minor units) all equal a labelled one. Besides the main set, each language has a blind
+set (<language>_blind.yml) and a holdout (<language>_holdout.yml) that was never tuned on.
+Run ``python -m nlu.entities.evaluate`` for a table of every language and set.
 """
 
 from __future__ import annotations
@@ -163,5 +164,8 @@ def _show(text: str, entity: Entity) -> str:
 
 
 if __name__ == "__main__":
-    for code in LANGUAGES:
-        print(report(evaluate(code)))  # a command-line report
+    for suffix in ("", "_blind", "_holdout"):
+        for code in LANGUAGES:
+            source = DATA / f"{code}{suffix}.yml"
+            if source.exists():
+                print(f"[{source.name}]", report(evaluate(code, source)))  # a report

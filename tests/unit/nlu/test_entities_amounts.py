@@ -148,3 +148,90 @@ def test_a_number_word_needs_a_currency_unless_it_is_money_slang() -> None:
     assert amounts("send two cards", "en") == []
     assert amounts("пополни на сотку", "ru") == [("сотку", "100", None, None)]
     assert amounts("скинь півтори тисячі", "uk") == [("півтори тисячі", "1500", None, None)]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "typed", "value", "currency"),
+    [
+        ("en", "pay twenty five quid to Josh", "twenty five quid", "25", "GBP"),
+        ("en", "send twenty-five pounds", "twenty-five pounds", "25", "GBP"),
+        ("en", "transfer fifteen pounds to Ella", "fifteen pounds", "15", "GBP"),
+        ("en", "send a hundred pounds to my brother", "a hundred pounds", "100", "GBP"),
+        ("en", "send two hundred and fifty pounds", "two hundred and fifty pounds", "250", "GBP"),
+        ("en", "pay a grand to the builder", "a grand", "1000", None),
+        ("en", "set the limit to five hundred", "five hundred", "500", None),
+        ("cs", "pošli dvě stě korun Honzovi", "dvě stě korun", "200", "CZK"),
+        ("cs", "zaplať pět set korun za obědy", "pět set korun", "500", "CZK"),
+        ("cs", "převeď dvanáct tisíc na spořák", "dvanáct tisíc", "12000", None),
+        ("cs", "pošli pětadvacet eur", "pětadvacet eur", "25", "EUR"),
+        ("cs", "pošli dva tis. korun", "dva tis. korun", "2000", "CZK"),
+        ("cs", "pošli pětistovku Evě", "pětistovku", "500", None),
+        (
+            "ru",
+            "переведи двадцать пять тысяч рублей",
+            "двадцать пять тысяч рублей",
+            "25000",
+            "RUB",
+        ),
+        ("ru", "я должна Тане пятьсот рублей", "пятьсот рублей", "500", "RUB"),
+        ("ru", "отправь тысячу двести рублей", "тысячу двести рублей", "1200", "RUB"),
+        ("ru", "переведи пятнадцать тысяч на вклад", "пятнадцать тысяч", "15000", None),
+        ("ru", "закинь пятихатку на телефон", "пятихатку", "500", None),
+        (
+            "uk",
+            "переказати двадцять п'ять тисяч гривень",
+            "двадцять п'ять тисяч гривень",
+            "25000",
+            "UAH",
+        ),
+        ("uk", "я винна Тані п'ятсот гривень", "п'ятсот гривень", "500", "UAH"),
+        ("uk", "переказати дев'ятсот гривень", "дев'ятсот гривень", "900", "UAH"),
+    ],
+)
+def test_numbers_in_words_are_read_whole_with_teens_hundreds_and_scales(
+    language: str, text: str, typed: str, value: str, currency: str | None
+) -> None:
+    assert [a[:3] for a in amounts(text, language)] == [(typed, value, currency)]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "typed", "value", "currency"),
+    [
+        ("en", "need to send 5 grand to the builder", "5 grand", "5000", None),
+        ("en", "send 100 crowns to Jana", "100 crowns", "100", "CZK"),
+        ("cs", "vrať mi 300 kaček", "300 kaček", "300", "CZK"),
+        ("ru", "скинь 2 тыщи Вове", "2 тыщи", "2000", None),
+        ("ru", "отправь 3 ляма на вклад", "3 ляма", "3000000", None),
+        ("ru", "сколько будет 1000 юаня", "1000 юаня", "1000", "CNY"),
+    ],
+)
+def test_spoken_scales_and_currency_names_are_read(
+    language: str, text: str, typed: str, value: str, currency: str | None
+) -> None:
+    assert [a[:3] for a in amounts(text, language)] == [(typed, value, currency)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("send two cards", "en"),
+        ("send one more time", "en"),
+        ("показать две карты", "ru"),
+        ("ztratil jsem kartu, poslední 4 čísla 8005", "cs"),
+        ("objednávka č. 558213 nedorazila, zaplatil jsem", "cs"),
+        ("lost my card, last 4 digits 6650, please send a new one", "en"),
+        ("заказ 558213 не пришел, оплатил давно", "ru"),
+        ("I'm 30 and need a loan", "en"),
+        ("je mi 30 a chci půjčku", "cs"),
+        ("Мне 30, хочу кредит", "ru"),
+    ],
+)
+def test_numbers_that_identify_or_give_an_age_are_not_money(text: str, language: str) -> None:
+    assert amounts(text, language) == []
+
+
+def test_a_message_opening_with_a_number_for_someone_is_a_payment() -> None:
+    assert amounts("100 to Maria", "en") == [("100", "100", None, None)]
+    assert amounts("3 to 5 days", "en") == []
+    assert amounts("скинь мне 500", "ru") == [("500", "500", None, None)]
+    assert amounts("I'm 30 and need a loan of 5000", "en") == [("5000", "5000", None, None)]

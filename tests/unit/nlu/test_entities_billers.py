@@ -90,3 +90,13 @@ def test_a_biller_match_is_fuzzy_and_says_so() -> None:
     [entity] = [e for e in extract("pay vodafon", "en", billers=BILLERS) if e.entity == "biller"]
     assert entity.extractor == "teller.fuzzy"
     assert 0.8 < entity.confidence < 1.0
+
+
+def test_a_name_that_is_also_a_word_is_a_biller_in_lower_case_only_after_paying() -> None:
+    everyday = (Biller("ee", ("EE",)),)
+    found = extract("pay ee £20", "en", today=TODAY, billers=everyday)
+    assert [(e.entity, e.value) for e in found if e.entity == "biller"] == [("biller", "ee")]
+    assert [
+        e for e in extract("ee that's odd", "en", billers=everyday) if e.entity == "biller"
+    ] == []
+    assert billers("оплати ясно", "uk") == [("ясно", "yasno")]

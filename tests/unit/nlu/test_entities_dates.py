@@ -89,3 +89,53 @@ def test_a_period_reaching_into_the_previous_year_takes_the_right_year() -> None
 def test_without_today_the_current_date_is_used() -> None:
     found = extract("yesterday", "en")
     assert [e.entity for e in found] == ["date"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "typed", "kind", "value"),
+    [
+        (
+            "ru",
+            "операции с 1-го по 15-е марта",
+            "с 1-го по 15-е марта",
+            "period",
+            "2026-03-01/2026-03-15",
+        ),
+        ("ru", "платеж 5-го марта", "5-го марта", "date", "2026-03-05"),
+        (
+            "uk",
+            "з 1-го по 5-те березня",
+            "з 1-го по 5-те березня",
+            "period",
+            "2026-03-01/2026-03-05",
+        ),
+        ("en", "i paid 3 days ago", "3 days ago", "date", "2026-03-12"),
+        ("en", "sent it a week ago", "a week ago", "date", "2026-03-08"),
+        ("cs", "platba před 3 dny", "před 3 dny", "date", "2026-03-12"),
+        ("ru", "перевел неделю назад", "неделю назад", "date", "2026-03-08"),
+        ("uk", "переказав 2 тижні тому", "2 тижні тому", "date", "2026-03-01"),
+        ("en", "customer since 2019", "since 2019", "period", "2019-01-01/2026-03-15"),
+        ("cs", "výpis od roku 2024", "od roku 2024", "period", "2024-01-01/2026-03-15"),
+        ("cs", "výpis za poslední měsíc", "poslední měsíc", "period", "2026-02-16/2026-03-15"),
+        ("ru", "за последнюю неделю", "последнюю неделю", "period", "2026-03-09/2026-03-15"),
+        ("uk", "за останній місяць", "останній місяць", "period", "2026-02-16/2026-03-15"),
+        (
+            "ru",
+            "с 1 марта по сегодняшний день",
+            "с 1 марта по сегодняшний день",
+            "period",
+            "2026-03-01/2026-03-15",
+        ),
+        ("en", "charged on the 3rd", "the 3rd", "date", "2026-03-03"),
+        ("en", "salary on the 25th", "the 25th", "date", "2026-02-25"),
+        ("ru", "списали 3-го числа", "3-го числа", "date", "2026-03-03"),
+    ],
+)
+def test_ordinals_days_ago_since_a_year_and_a_day_of_the_month(
+    language: str, text: str, typed: str, kind: str, value: str
+) -> None:
+    assert dates(text, language) == [(kind, typed, value)]
+
+
+def test_a_year_after_since_that_is_money_is_no_period() -> None:
+    assert dates("сними с 2000 рублей", "ru") == []

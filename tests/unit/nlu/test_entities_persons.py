@@ -65,3 +65,37 @@ def test_names_where_a_recipient_is_expected_are_people(
 )
 def test_other_capitalized_words_are_not_people(language: str, text: str) -> None:
     assert persons(text, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "name"),
+    [
+        ("en", "send 40 to my sister Kate", "Kate"),
+        ("en", "I owe my mate Jack forty quid", "Jack"),
+        ("cs", "pošli Janě 500 Kč", "Janě"),
+        ("cs", "Pošli Janě 500", "Janě"),
+        ("cs", "pošli sestře Kláře 300 Kč", "Kláře"),
+        ("ru", "переведи Сергею 4 500 рублей", "Сергею"),
+        ("ru", "должен другу Косте 400 рублей", "Косте"),
+        ("uk", "переказати Сергію 4 500 гривень", "Сергію"),
+        ("uk", "скинь Марії п'ятсот гривень", "Марії"),
+    ],
+)
+def test_a_name_right_after_a_verb_of_giving_or_a_relative_is_the_recipient(
+    language: str, text: str, name: str
+) -> None:
+    assert persons(text, language) == [name]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "i'm travelling to Spain from June 20 to June 30"),
+        ("en", "flight to Lisbon on 28 November"),
+        ("en", "upgrade to Premium"),
+        ("en", "switch to Metal please"),
+        ("ru", "переведи Сбербанку"),
+    ],
+)
+def test_places_and_products_after_to_are_not_people(language: str, text: str) -> None:
+    assert persons(text, language) == []
