@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 import uvloop
 
+from teller import nlu_cli
 from teller.logs import configure_logging
 from teller.settings import ConfigurationError, Settings
 
@@ -242,6 +243,9 @@ def keys_rotate() -> None:
 
     for what, count in _run(run).items():
         click.echo(f"re-encrypted {count} {what}")
+
+
+main.add_command(nlu_cli.nlu)
 
 
 @main.group()
