@@ -27,6 +27,8 @@ from render.statement_pdf import statement_pdf
 from render.statement_png import statement_pages
 
 T = TypeVar("T")
+# About three phone-screen pages of transactions; more goes out as a PDF document.
+LINES_IN_CHAT = 30
 
 
 class Renderer:
@@ -70,6 +72,16 @@ class Renderer:
             "statement_pdf", statement, partial(_listed, statement_pdf, statement)
         )
         return made[0]
+
+    async def statement(
+        self, statement: Statement, *, lines_in_chat: int = LINES_IN_CHAT
+    ) -> list[Rendered]:
+        """What chat gets for a statement: pictures of its pages while the period fits a
+        few phone screens, else one PDF document (a long period as a stack of pictures
+        floods the conversation and some messengers cap how many arrive at once)."""
+        if len(statement.lines) <= lines_in_chat:
+            return await self.statement_pages(statement)
+        return [await self.statement_pdf(statement)]
 
     async def _one(
         self, kind: str, document: object, draw: Callable[[], Rendered], max_bytes: int | None

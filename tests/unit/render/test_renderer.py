@@ -138,3 +138,13 @@ def test_content_keys_change_with_content_and_options() -> None:
     assert content_key("card", face()) == content_key("card", face())
     assert content_key("card", face()) != content_key("card", face(last4="1111"))
     assert content_key("card", face()) != content_key("card", face(), max_bytes=10)
+
+
+async def test_a_short_statement_comes_as_pictures_a_long_one_as_a_document(
+    renderer: Renderer,
+) -> None:
+    short = await renderer.statement(statement(12))
+    assert [picture.media_type for picture in short] == [PNG, PNG]
+    [long] = await renderer.statement(statement(31))
+    assert long.media_type == PDF
+    assert long.filename.endswith(".pdf")
