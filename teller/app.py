@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import redis.asyncio as aioredis
 import structlog
 from fastapi import FastAPI
 
+from bots.webchat import routes as webchat
 from core.api.app import create_api
+from flows.ports import CodeSender
+from flows.store.schema import prepare as prepare_flows
 from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
-from teller import health, metrics
+from nlu.engine import NluEngine
+from teller import dev_pages, handoff_api, health, metrics
+from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
 from teller.jobs import background_jobs
 from teller.logs import configure_logging
@@ -25,7 +31,13 @@ log = structlog.get_logger(__name__)
 
 
 def create_app(
-    settings: Settings | None = None, *, run_jobs: bool = True, container: Container | None = None
+    settings: Settings | None = None,
+    *,
+    run_jobs: bool = True,
+    container: Container | None = None,
+    nlu: NluEngine | None = None,
+    codes: CodeSender | None = None,
+    flows_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """Teller's web application; ``uvicorn --factory teller.app:create_app`` serves it."""
     settings = settings or Settings()
@@ -35,6 +47,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.start()
+        await prepare_flows(container.db)
+        engine = nlu if nlu is not None else await asyncio.to_thread(nlu_engine, settings)
+        app.state.conversations = build_conversations(
+            container, engine, codes=codes, clock=flows_clock or now
+        )
         app.state.redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
         stop = asyncio.Event()
         jobs = []
@@ -48,6 +65,9 @@ def create_app(
             await asyncio.gather(*jobs, return_exceptions=True)
             if app.state.redis is not None:
                 await app.state.redis.aclose()
+            if nlu is None:
+                await engine.close()
+            app.state.conversations.services.renderer.close()
             await container.close()
 
     app = FastAPI(
@@ -62,6 +82,8 @@ def create_app(
     app.state.redis = None
     app.state.metrics = Metrics()
     app.include_router(health.router)
+    app.include_router(webchat.router)
+    app.include_router(handoff_api.router)
     app.include_router(metrics.router)
     app.mount(
         "/api/v1",
@@ -74,5 +96,7 @@ def create_app(
     if isinstance(acquirer, AcquirerSimulator) and not settings.is_production:
         # The simulated acquirer's hosted payment page: development only.
         app.mount("/dev/acquirer", create_pages(acquirer))
+    if not settings.is_production:
+        app.include_router(dev_pages.router)
     app.add_middleware(CorrelationIdMiddleware)
     return app

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 import uvloop
 
-from teller import nlu_cli
+from teller import flows_cli, nlu_cli
 from teller.logs import configure_logging
 from teller.settings import ConfigurationError, Settings
 
@@ -246,6 +246,8 @@ def keys_rotate() -> None:
 
 
 main.add_command(nlu_cli.nlu)
+main.add_command(flows_cli.flows)
+main.add_command(flows_cli.demo)
 
 
 @main.group()

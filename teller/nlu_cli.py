@@ -148,10 +148,6 @@ def nlu_import_banking77(csv_file: Path) -> None:
 
 
 def _engine(settings: Settings) -> NluEngine:
-    if settings.nlu_engine == "rasa":
-        from nlu.rasa import RasaEngine
+    from teller.conversations import nlu_engine
 
-        return RasaEngine(settings.rasa_url, token=settings.rasa_token)
-    from nlu.embedded import EmbeddedEngine
-
-    return EmbeddedEngine.open(settings.resolved_nlu_model_dir)
+    return nlu_engine(settings)

@@ -12,11 +12,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.cards.config import CardConfig
 from core.cards.model import validate_bin
+
+
+def _plain(name: str) -> AliasChoices:
+    """A setting read from its platform's own variable name (``TWILIO_AUTH_TOKEN``)."""
+    return AliasChoices(name, name.lower())
 
 
 class Environment(StrEnum):
@@ -93,6 +98,29 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str | None = None
     nlu_threshold: float = Field(default=0.5, gt=0, lt=1)
+
+    # One-time codes: Twilio SMS (and SMTP for e-mail addresses) when configured; in
+    # development they go to <data_dir>/dev-outbox.jsonl, shown at /dev/outbox.
+    twilio_account_sid: str | None = Field(
+        default=None, validation_alias=_plain("TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("TWILIO_AUTH_TOKEN")
+    )
+    twilio_sms_from: str | None = Field(default=None, validation_alias=_plain("TWILIO_SMS_FROM"))
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com", validation_alias=_plain("TWILIO_API_URL")
+    )
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_from: str | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # Conversations: a passcode after this long idle before money moves; a second factor
+    # above these amounts ("EUR:1000.00,CZK:25000"), per operation.
+    passcode_idle_minutes: float = Field(default=15.0, gt=0)
+    step_up_amounts: str = "EUR:1000,USD:1000,GBP:1000,CZK:25000"
+    conversation_ttl_hours: float = Field(default=24.0, gt=0)
 
     # Bill payments: the biller gateway ("simulator", the only one so far) and its pace.
     biller_gateway: str = Field(default="simulator", pattern="^simulator$")

@@ -24,6 +24,8 @@ from core.crypto import Keyring
 from core.persistence.database import Database
 from core.persistence.migrate import upgrade
 from core.persistence.schema import metadata
+from flows.store.schema import metadata as flows_metadata
+from flows.store.schema import prepare as prepare_flows
 from tests.fakes import MutableClock
 from tests.services import POSTGRES_URL, require_postgres
 
@@ -80,6 +82,7 @@ async def _migrate(url: str) -> None:
     db = Database(url)
     try:
         await upgrade(db)
+        await prepare_flows(db)
     finally:
         await db.dispose()
 
@@ -100,7 +103,8 @@ async def _reset_postgres(url: str) -> None:
     db = Database(url)
     try:
         async with db.transaction() as conn:
-            names = ", ".join(t.name for t in metadata.sorted_tables)
+            tables = [*metadata.sorted_tables, *flows_metadata.sorted_tables]
+            names = ", ".join(t.name for t in tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             # The migrations' starting point: every audit chain at its genesis.
             await conn.execute(

@@ -31,6 +31,7 @@ ROLES = (
     "bank.cash",
     "bank.admin",
     "bank.processor",  # card processors: authorizations, clearings, reversals (cards)
+    "bank.support",  # staff tools: escalated conversations (claim, reply, release)
 )
 _CACHE_SECONDS = 30.0
 # Unknown prefixes are cached too (so guessing costs no database round trip); the bound

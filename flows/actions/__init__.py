@@ -1,0 +1,11 @@
+"""Every action flows can ``call``; importing this package registers them all."""
+
+from flows.actions import (  # noqa: F401  (imported for their registrations)
+    accounts,
+    auth,
+    conversation,
+    transfers,
+)
+from flows.actions.registry import ACTIONS, Outcome, action
+
+__all__ = ["ACTIONS", "Outcome", "action"]

@@ -1,0 +1,195 @@
+"""Conversations: one inbound message in, its replies in the outbox, atomically.
+
+``receive`` is what every channel calls (webhook workers, the web chat, the console):
+the conversation's lock is taken, its state loaded, a redelivered message ignored, the
+engine run, and state, replies, transcript and the message id saved in one transaction.
+The same object carries the handoff API agents use (claim, reply, release) and the
+notifications the bank's events turn into.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flows.context import Services, Turn
+from flows.engine import Engine
+from flows.messages import HandoffNotice, Inbound, Reply, Text, reply_to_dict
+from flows.ports import ConversationStore, Record
+from flows.store.sql import SqlOutbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    replies: list[Reply]
+    outbox_ids: list[int]
+
+
+class HandoffError(ValueError):
+    """An agent action that does not fit the conversation's handoff state."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Conversations:
+    def __init__(
+        self,
+        engine: Engine,
+        store: ConversationStore,
+        outbox: SqlOutbox,
+        services: Services,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.outbox = outbox
+        self.services = services
+        self._now = now
+
+    async def receive(self, msg: Inbound, *, inline: bool = False) -> Handled | None:
+        """Handle one message; None when it was handled before (a redelivery).
+
+        ``inline``: the channel hands the replies over in its response (the web chat, the
+        console), so they enter the outbox already delivered."""
+        async with self.store.turn(msg.channel, msg.user, msg.message_id) as loaded:
+            if loaded.duplicate:
+                return None
+            before = copy.deepcopy(loaded.state)
+            customer = await self.services.identities.customer_of(msg.channel, msg.user)
+            if customer is not None:
+                loaded.state["customer_id"] = str(customer)
+            turn = Turn(msg, loaded.state)
+            try:
+                await self.engine.handle(turn)
+            except Exception:
+                # A bug must not leave the customer without an answer or the conversation
+                # stuck in a broken step: say sorry, keep everything else as it was.
+                log.exception("a turn failed", extra={"channel": msg.channel})
+                loaded.state = before
+                loaded.state["stack"] = []
+                turn = Turn(msg, loaded.state)
+                turn.replies.append(
+                    Text(self.services.catalog.text(turn.language, "common.internal_error"))
+                )
+            loaded.state = turn.state
+            now = self._now()
+            records = turn.records + [
+                Record("out", _transcript_form(r), now) for r in turn.replies
+            ]
+            ids = await self.store.save(
+                loaded,
+                msg.message_id,
+                [reply_to_dict(r) for r in turn.replies],
+                records,
+                now + self.services.settings.conversation_ttl,
+                delivered=inline,
+            )
+        return Handled(turn.replies, ids)
+
+    # -- handoff: bot → waiting → agent → bot ------------------------------------------------
+
+    async def claim(self, channel: str, user: str, agent: str) -> dict[str, Any]:
+        async def change(state: dict[str, Any], turn: Turn) -> None:
+            handoff = state.get("handoff", {})
+            if handoff.get("state") == "agent" and handoff.get("agent") != agent:
+                raise HandoffError("ALREADY_CLAIMED", "another agent holds this conversation")
+            if handoff.get("state") not in ("waiting", "agent"):
+                raise HandoffError("NOT_WAITING", "the conversation is not waiting for a person")
+            state["handoff"] = {"state": "agent", "agent": agent, "since": handoff.get("since")}
+            text = self.services.catalog.text(turn.language, "handoff.agent_joined")
+            turn.replies.append(HandoffNotice(text, "agent"))
+            turn.records.append(
+                Record("event", {"event": "handoff_claimed", "agent": agent}, self._now())
+            )
+
+        return await self._as_agent(channel, user, change)
+
+    async def agent_reply(self, channel: str, user: str, agent: str, text: str) -> dict[str, Any]:
+        async def change(state: dict[str, Any], turn: Turn) -> None:
+            handoff = state.get("handoff", {})
+            if handoff.get("state") != "agent" or handoff.get("agent") != agent:
+                raise HandoffError("NOT_CLAIMED", "claim the conversation before replying")
+            turn.replies.append(Text(text))
+            turn.records.append(
+                Record("event", {"event": "agent_replied", "agent": agent}, self._now())
+            )
+
+        return await self._as_agent(channel, user, change)
+
+    async def release(self, channel: str, user: str, agent: str) -> dict[str, Any]:
+        async def change(state: dict[str, Any], turn: Turn) -> None:
+            handoff = state.get("handoff", {})
+            if handoff.get("state") == "agent" and handoff.get("agent") != agent:
+                raise HandoffError("NOT_CLAIMED", "another agent holds this conversation")
+            if handoff.get("state") not in ("waiting", "agent"):
+                raise HandoffError("NOT_WAITING", "the bot already holds this conversation")
+            state["handoff"] = {"state": "bot"}
+            state["stack"] = []
+            text = self.services.catalog.text(turn.language, "handoff.back_with_bot")
+            turn.replies.append(HandoffNotice(text, "bot"))
+            turn.records.append(
+                Record("event", {"event": "handoff_released", "agent": agent}, self._now())
+            )
+
+        return await self._as_agent(channel, user, change)
+
+    async def _as_agent(
+        self, channel: str, user: str, change: Callable[[dict[str, Any], Turn], Any]
+    ) -> dict[str, Any]:
+        async with self.store.turn(channel, user, None) as loaded:
+            if loaded.version == 0:
+                raise HandoffError("CONVERSATION_NOT_FOUND", "no such conversation")
+            marker = Inbound(channel, user, "", _agent_kind(), text="")
+            turn = Turn(marker, loaded.state)
+            await change(loaded.state, turn)
+            now = self._now()
+            records = turn.records + [
+                Record("out", _transcript_form(r), now) for r in turn.replies
+            ]
+            await self.store.save(
+                loaded,
+                None,
+                [reply_to_dict(r) for r in turn.replies],
+                records,
+                now + self.services.settings.conversation_ttl,
+            )
+            return dict(loaded.state.get("handoff", {}))
+
+    async def transcript(self, channel: str, user: str) -> list[Record]:
+        return await self.store.transcript(channel, user)
+
+    # -- notifications ------------------------------------------------------------------------
+
+    async def notify(self, customer_id: UUID, key: str, **values: Any) -> int:
+        """A message the bank's events send to every channel the customer uses; returns how
+        many conversations it went to."""
+        sent = 0
+        for channel, user in await self.services.identities.identities_of(customer_id):
+            state = await self.store.load(channel, user) or {}
+            language = str(state.get("language", "en"))
+            text = self.services.catalog.text(language, key, **values)
+            await self.outbox.add(channel, user, [reply_to_dict(Text(text))])
+            sent += 1
+        return sent
+
+
+def _agent_kind() -> Any:
+    from flows.messages import Kind
+
+    return Kind.TEXT
+
+
+def _transcript_form(reply: Reply) -> dict[str, Any]:
+    body = reply_to_dict(reply)
+    if body["type"] == "link":
+        body["url"] = "[secure link]"  # a live link is a capability: not for the transcript
+    return body

@@ -1,0 +1,118 @@
+"""Flows' tables, kept in the bank's database (one file in the embedded default).
+
+They belong to flows, not to the core: the core's migrations do not know them and flows
+create them when Teller starts (``prepare``). A change to them ships with its own upgrade
+step here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from flows.ports import Transactions
+
+metadata = MetaData()
+
+conversations = Table(
+    "flow_conversations",
+    metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("user_ref", String(128), primary_key=True),
+    Column("state", Text, nullable=False),  # JSON
+    Column("version", Integer, nullable=False),
+    Column("customer_id", String(36), index=True),
+    Column("handoff", String(16), nullable=False, default="bot"),  # bot | waiting | agent
+    Column("handoff_since", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_flow_conversations_handoff", "handoff", "handoff_since"),
+)
+
+inbound = Table(
+    "flow_inbound",
+    metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("message_id", String(128), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = Table(
+    "flow_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("user_ref", String(128), nullable=False),
+    Column("reply", Text, nullable=False),  # JSON, see flows.messages.reply_to_dict
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("error", String(200)),
+    Index("ix_flow_outbox_pending", "status", "channel", "next_attempt_at"),
+    Index("ix_flow_outbox_user", "channel", "user_ref", "id"),
+)
+
+transcript = Table(
+    "flow_transcript",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("user_ref", String(128), nullable=False),
+    Column("direction", String(8), nullable=False),  # in | out | event
+    Column("body", Text, nullable=False),  # JSON, redacted
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_flow_transcript_user", "channel", "user_ref", "id"),
+)
+
+media = Table(
+    "flow_media",
+    metadata,
+    Column("id", String(64), primary_key=True),  # unguessable: it is the capability
+    Column("content_type", String(100), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+identities = Table(
+    "flow_identities",
+    metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("user_ref", String(128), primary_key=True),
+    Column("customer_id", String(36), nullable=False, index=True),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+)
+
+credentials = Table(
+    "flow_credentials",
+    metadata,
+    Column("customer_id", String(36), primary_key=True),
+    Column("passcode_hash", String(200)),
+    Column("totp_secret", String(200)),  # encrypted with the flows key
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+secure_links = Table(
+    "flow_secure_links",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("used_at", DateTime(timezone=True), nullable=False),
+)
+
+
+async def prepare(db: Transactions) -> None:
+    """Create flows' tables that are missing."""
+    async with db.transaction() as conn:
+        await conn.run_sync(metadata.create_all, checkfirst=True)

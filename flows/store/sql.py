@@ -1,0 +1,427 @@
+"""The conversation store on SQL: SQLite in the embedded default, PostgreSQL scaled.
+
+The per-conversation lock is taken before the state is read and held for the whole turn:
+on PostgreSQL a transaction-scoped advisory lock on a connection of its own (so several
+``teller serve`` and ``teller worker`` processes take turns); on SQLite, which serves one
+process, an asyncio lock per conversation. The bank is called during the turn in its own
+transactions; the turn's results — state, outbox replies, transcript and the message id
+that makes a redelivery a no-op — are written together in one short transaction at the end.
+A crash before that write leaves the message unprocessed; its retry repeats the bank calls
+with the idempotency keys kept in state, so no money moves twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from flows.ports import Credentials, Loaded, Media, Record, Transactions
+from flows.store import schema
+from flows.store.schema import conversations, inbound, outbox, transcript
+
+MEDIA_TTL = timedelta(days=7)
+
+
+class StaleState(RuntimeError):
+    """The state changed under a held lock: a bug, never a customer's problem."""
+
+
+class SqlConversationStore:
+    def __init__(self, db: Transactions, now: Any) -> None:
+        self._db = db
+        self._now = now
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    @asynccontextmanager
+    async def turn(self, channel: str, user: str, message_id: str | None) -> AsyncIterator[Loaded]:
+        async with self._locked(channel, user) as conn:
+            yield await self._load(conn, channel, user, message_id)
+
+    @asynccontextmanager
+    async def _locked(self, channel: str, user: str) -> AsyncIterator[AsyncConnection]:
+        if self._db.backend == "postgresql":
+            async with self._db.read() as conn:
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7))"),
+                    {"key": f"conversation:{channel}:{user}"},
+                )
+                yield conn
+            return
+        key = (channel, user)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        async with lock, self._db.read() as conn:
+            yield conn
+
+    async def _load(
+        self, conn: AsyncConnection, channel: str, user: str, message_id: str | None
+    ) -> Loaded:
+        duplicate = False
+        if message_id is not None:
+            seen = await conn.execute(
+                select(inbound.c.message_id).where(
+                    and_(inbound.c.channel == channel, inbound.c.message_id == message_id)
+                )
+            )
+            duplicate = seen.first() is not None
+        row = (
+            await conn.execute(
+                select(
+                    conversations.c.state, conversations.c.version, conversations.c.expires_at
+                ).where(and_(conversations.c.channel == channel, conversations.c.user_ref == user))
+            )
+        ).first()
+        if row is None:
+            return Loaded(channel, user, {}, 0, duplicate)
+        state = json.loads(row.state)
+        if _aware(row.expires_at) <= self._now():
+            # An expired conversation starts afresh but keeps who the customer is and how
+            # they like to be spoken to.
+            state = {k: state[k] for k in ("language", "language_chosen") if k in state}
+            state["expired"] = True
+        return Loaded(channel, user, state, row.version, duplicate)
+
+    async def save(
+        self,
+        loaded: Loaded,
+        message_id: str | None,
+        replies: list[dict[str, Any]],
+        records: list[Record],
+        expires_at: datetime,
+        *,
+        delivered: bool = False,
+    ) -> list[int]:
+        now = self._now()
+        state = loaded.state
+        handoff = state.get("handoff", {}).get("state", "bot")
+        since = state.get("handoff", {}).get("since")
+        values = {
+            "state": json.dumps(state, separators=(",", ":")),
+            "customer_id": state.get("customer_id"),
+            "handoff": handoff,
+            "handoff_since": datetime.fromisoformat(since) if since else None,
+            "updated_at": now,
+            "expires_at": expires_at,
+        }
+        async with self._db.transaction() as conn:
+            if message_id is not None:
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(
+                            insert(inbound).values(
+                                channel=loaded.channel, message_id=message_id, received_at=now
+                            )
+                        )
+                except IntegrityError:
+                    raise StaleState("the message was handled by another turn") from None
+            if loaded.version == 0:
+                await conn.execute(
+                    insert(conversations).values(
+                        channel=loaded.channel, user_ref=loaded.user, version=1, **values
+                    )
+                )
+            else:
+                done = await conn.execute(
+                    update(conversations)
+                    .where(
+                        and_(
+                            conversations.c.channel == loaded.channel,
+                            conversations.c.user_ref == loaded.user,
+                            conversations.c.version == loaded.version,
+                        )
+                    )
+                    .values(version=loaded.version + 1, **values)
+                )
+                if done.rowcount != 1:
+                    raise StaleState("the conversation changed under its lock")
+            loaded.version += 1
+            ids = await _enqueue(conn, loaded.channel, loaded.user, replies, now, delivered)
+            if records:
+                await conn.execute(
+                    insert(transcript),
+                    [
+                        {
+                            "channel": loaded.channel,
+                            "user_ref": loaded.user,
+                            "direction": r.direction,
+                            "body": json.dumps(r.body, ensure_ascii=False),
+                            "at": r.at,
+                        }
+                        for r in records
+                    ],
+                )
+        return ids
+
+    async def load(self, channel: str, user: str) -> dict[str, Any] | None:
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(conversations.c.state).where(
+                        and_(conversations.c.channel == channel, conversations.c.user_ref == user)
+                    )
+                )
+            ).first()
+        return None if row is None else dict(json.loads(row.state))
+
+    async def transcript(self, channel: str, user: str, limit: int = 200) -> list[Record]:
+        async with self._db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(transcript.c.direction, transcript.c.body, transcript.c.at)
+                    .where(and_(transcript.c.channel == channel, transcript.c.user_ref == user))
+                    .order_by(transcript.c.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [Record(r.direction, json.loads(r.body), _aware(r.at)) for r in reversed(rows)]
+
+
+async def _enqueue(
+    conn: AsyncConnection,
+    channel: str,
+    user: str,
+    replies: list[dict[str, Any]],
+    now: datetime,
+    delivered: bool = False,
+) -> list[int]:
+    """Replies into the outbox; ``delivered`` ones were handed to the channel in the
+    response to the customer's own request (the web chat, the console)."""
+    ids: list[int] = []
+    for reply in replies:  # one by one: the ids keep the order of delivery
+        result = await conn.execute(
+            insert(outbox)
+            .values(
+                channel=channel,
+                user_ref=user,
+                reply=json.dumps(reply, ensure_ascii=False),
+                status="sent" if delivered else "pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+                delivered_at=now if delivered else None,
+            )
+            .returning(outbox.c.id)
+        )
+        ids.append(int(result.scalar_one()))
+    return ids
+
+
+class SqlOutbox:
+    """Replies waiting for delivery, in order per conversation."""
+
+    def __init__(self, db: Transactions, now: Any) -> None:
+        self._db = db
+        self._now = now
+
+    async def add(self, channel: str, user: str, replies: list[dict[str, Any]]) -> list[int]:
+        """Replies that no customer message produced: notifications, agents' answers."""
+        async with self._db.transaction() as conn:
+            return await _enqueue(conn, channel, user, replies, self._now())
+
+    async def pending(
+        self, channel: str, user: str | None = None, limit: int = 100
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        query = select(outbox.c.id, outbox.c.user_ref, outbox.c.reply).where(
+            and_(
+                outbox.c.channel == channel,
+                outbox.c.status == "pending",
+                outbox.c.next_attempt_at <= self._now(),
+            )
+        )
+        if user is not None:
+            query = query.where(outbox.c.user_ref == user)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query.order_by(outbox.c.id).limit(limit))).all()
+        return [(r.id, r.user_ref, json.loads(r.reply)) for r in rows]
+
+    async def mark_sent(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(and_(outbox.c.id.in_(ids), outbox.c.status == "pending"))
+                .values(status="sent", delivered_at=self._now())
+            )
+
+    async def mark_failed(self, outbox_id: int, error: str, *, retry_in: float | None) -> None:
+        """A failed delivery: retried after ``retry_in`` seconds, or given up when None."""
+        async with self._db.transaction() as conn:
+            values: dict[str, Any] = {"attempts": outbox.c.attempts + 1, "error": error[:200]}
+            if retry_in is None:
+                values["status"] = "failed"
+            else:
+                values["next_attempt_at"] = self._now() + timedelta(seconds=retry_in)
+            await conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
+
+    async def status(self, outbox_id: int) -> str | None:
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(select(outbox.c.status).where(outbox.c.id == outbox_id))
+            ).first()
+        return None if row is None else str(row.status)
+
+
+class SqlMediaStore:
+    def __init__(self, db: Transactions, now: Any) -> None:
+        self._db = db
+        self._now = now
+
+    async def put(self, data: bytes, content_type: str, filename: str) -> str:
+        media_id = secrets.token_urlsafe(24)
+        now = self._now()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                insert(schema.media).values(
+                    id=media_id,
+                    content_type=content_type,
+                    filename=filename,
+                    data=data,
+                    created_at=now,
+                    expires_at=now + MEDIA_TTL,
+                )
+            )
+        return media_id
+
+    async def get(self, media_id: str) -> Media | None:
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(select(schema.media).where(schema.media.c.id == media_id))
+            ).first()
+        if row is None or _aware(row.expires_at) <= self._now():
+            return None
+        return Media(row.id, row.content_type, row.filename, bytes(row.data))
+
+    async def purge(self) -> int:
+        async with self._db.transaction() as conn:
+            done = await conn.execute(
+                delete(schema.media).where(schema.media.c.expires_at <= self._now())
+            )
+        return int(done.rowcount or 0)
+
+
+class SqlIdentityStore:
+    def __init__(self, db: Transactions, now: Any) -> None:
+        self._db = db
+        self._now = now
+
+    async def customer_of(self, channel: str, user: str) -> UUID | None:
+        ids = schema.identities
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(ids.c.customer_id).where(
+                        and_(ids.c.channel == channel, ids.c.user_ref == user)
+                    )
+                )
+            ).first()
+        return None if row is None else UUID(row.customer_id)
+
+    async def link(self, channel: str, user: str, customer_id: UUID) -> None:
+        ids = schema.identities
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                delete(ids).where(and_(ids.c.channel == channel, ids.c.user_ref == user))
+            )
+            await conn.execute(
+                insert(ids).values(
+                    channel=channel,
+                    user_ref=user,
+                    customer_id=str(customer_id),
+                    linked_at=self._now(),
+                )
+            )
+
+    async def identities_of(self, customer_id: UUID) -> list[tuple[str, str]]:
+        ids = schema.identities
+        async with self._db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(ids.c.channel, ids.c.user_ref)
+                    .where(ids.c.customer_id == str(customer_id))
+                    .order_by(ids.c.linked_at)
+                )
+            ).all()
+        return [(r.channel, r.user_ref) for r in rows]
+
+
+class SqlCredentialStore:
+    """Passcode hashes and TOTP secrets; the secrets are sealed by ``seal``/``unseal``."""
+
+    def __init__(self, db: Transactions, now: Any, sealer: Any) -> None:
+        self._db = db
+        self._now = now
+        self._sealer = sealer
+
+    async def get(self, customer_id: UUID) -> Credentials | None:
+        table = schema.credentials
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(select(table).where(table.c.customer_id == str(customer_id)))
+            ).first()
+        if row is None:
+            return None
+        secret = self._sealer.unseal(row.totp_secret) if row.totp_secret else None
+        return Credentials(customer_id, row.passcode_hash, secret)
+
+    async def set_passcode(self, customer_id: UUID, passcode_hash: str) -> None:
+        await self._upsert(customer_id, passcode_hash=passcode_hash)
+
+    async def set_totp(self, customer_id: UUID, secret: str | None) -> None:
+        await self._upsert(
+            customer_id, totp_secret=None if secret is None else self._sealer.seal(secret)
+        )
+
+    async def _upsert(self, customer_id: UUID, **values: Any) -> None:
+        table = schema.credentials
+        async with self._db.transaction() as conn:
+            done = await conn.execute(
+                update(table)
+                .where(table.c.customer_id == str(customer_id))
+                .values(updated_at=self._now(), **values)
+            )
+            if done.rowcount == 0:
+                await conn.execute(
+                    insert(table).values(
+                        customer_id=str(customer_id), updated_at=self._now(), **values
+                    )
+                )
+
+
+class SqlSecureLinks:
+    """Single use of secure-page links: the first use records the link's id."""
+
+    def __init__(self, db: Transactions, now: Any) -> None:
+        self._db = db
+        self._now = now
+
+    async def use(self, link_id: str) -> bool:
+        try:
+            async with self._db.transaction() as conn:
+                await conn.execute(
+                    insert(schema.secure_links).values(id=link_id, used_at=self._now())
+                )
+        except IntegrityError:
+            return False
+        return True
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
