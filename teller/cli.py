@@ -14,6 +14,7 @@ import click
 import uvloop
 
 from teller import flows_cli, nlu_cli
+from teller.console import chat
 from teller.logs import configure_logging
 from teller.settings import ConfigurationError, Settings
 
@@ -248,6 +249,7 @@ def keys_rotate() -> None:
 main.add_command(nlu_cli.nlu)
 main.add_command(flows_cli.flows)
 main.add_command(flows_cli.demo)
+main.add_command(chat)
 
 
 @main.group()
