@@ -3,7 +3,9 @@
 from flows.actions import (  # noqa: F401  (imported for their registrations)
     accounts,
     auth,
+    cards,
     conversation,
+    onboarding,
     transfers,
 )
 from flows.actions.registry import ACTIONS, Outcome, action
