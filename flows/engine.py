@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from flows import expressions, values
@@ -259,6 +260,10 @@ class Engine:
         decision = decide(
             result, int(turn.state.get("misses", 0)), threshold=self.s.settings.nlu_threshold
         )
+        if _names_a_recipient(result) and decision.intent in (None, *MONEY_INTENTS):
+            # "send 50 to CZ65 0800 …": an IBAN or someone else's card number with an
+            # amount is a transfer, whichever money word the classifier leaned to.
+            decision = replace(decision, step=PolicyStep.ACT, intent="transfer", misses=0)
         if decision.step is PolicyStep.ACT and decision.intent is not None:
             turn.state["misses"] = 0
             await self._act_on_intent(turn, decision.intent, result.entities)
@@ -330,6 +335,9 @@ class Engine:
         frame["slots"].update(slots)
         if entities:
             frame["prefill"] = self._prefill(turn, entities)
+            currency = frame["prefill"].get("amount", {}).get("currency")
+            if currency:
+                frame["slots"]["wanted_currency"] = currency  # "50 EUR": the EUR account
         state["stack"].append(frame)
         self._event(turn, "flow_started", flow=name)
         await self._run(turn)
@@ -470,15 +478,21 @@ class Engine:
             frame["step"] = step.next or END
             return True
         prefill = frame.get("prefill") or {}
-        if not step.entity or step.entity not in prefill:
+        entity = step.entity
+        if step.type == "recipient":
+            # Whoever the first message named: a card number, an IBAN or a phone number.
+            entity = next((k for k in ("card_number", "iban", "phone") if k in prefill), None)
+        if not entity or entity not in prefill:
             return False
-        found = prefill.pop(step.entity)
+        found = prefill.pop(entity)
         value: Any = found["value"]
-        if step.entity == "card_number":
+        if entity == "card_number":
             value = {"sealed": value, "last4": self.s.sealer.unseal(value)[-4:]}
             if step.type == "recipient":
                 value = {"kind": "card", **value}
-        elif step.entity == "amount":
+        elif step.type == "recipient":
+            value = {"kind": "account" if entity == "iban" else "phone", "value": value}
+        elif entity == "amount":
             currency = found.get("currency") or expressions.resolve(
                 step.vars.get("currency"), frame["slots"], turn.language
             )
@@ -820,6 +834,14 @@ class Engine:
     def _answered_record(self, turn: Turn, step: Step, parsed: values.Parsed) -> None:
         shown = "••••••" if step.secret else parsed.shown
         self._event(turn, "answered", step=step.name, value=shown)
+
+
+MONEY_INTENTS = ("transfer", "exchange", "top_up", "pay_bills")
+
+
+def _names_a_recipient(result: Any) -> bool:
+    kinds = {e.entity for e in result.entities}
+    return bool(kinds & {"card_number", "iban"}) and "amount" in kinds
 
 
 def _frame(flow: Flow, *, called: bool = False) -> dict[str, Any]:

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from flows.context import Services, Turn
 from flows.engine import Engine
 from flows.messages import HandoffNotice, Inbound, Reply, Text, reply_to_dict
+from flows.notify import Notifier
 from flows.ports import ConversationStore, Record
 from flows.store.sql import SqlOutbox
 
@@ -167,19 +167,13 @@ class Conversations:
     async def transcript(self, channel: str, user: str) -> list[Record]:
         return await self.store.transcript(channel, user)
 
-    # -- notifications ------------------------------------------------------------------------
+    # -- notifications ------------------------------------------------------------------
 
-    async def notify(self, customer_id: UUID, key: str, **values: Any) -> int:
-        """A message the bank's events send to every channel the customer uses; returns how
-        many conversations it went to."""
-        sent = 0
-        for channel, user in await self.services.identities.identities_of(customer_id):
-            state = await self.store.load(channel, user) or {}
-            language = str(state.get("language", "en"))
-            text = self.services.catalog.text(language, key, **values)
-            await self.outbox.add(channel, user, [reply_to_dict(Text(text))])
-            sent += 1
-        return sent
+    @property
+    def notifier(self) -> Notifier:
+        return Notifier(
+            self.outbox, self.services.identities, self.store, self.services.catalog, self._now
+        )
 
 
 def _agent_kind() -> Any:

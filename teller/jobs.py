@@ -46,7 +46,7 @@ def background_jobs(
     if container.procrastinate is not None:
         loops.append(asyncio.create_task(_procrastinate_worker(container.procrastinate, stop)))
     else:
-        runner = JobRunner(bank.db, bank.clock, bank.jobs())
+        runner = JobRunner(bank.db, bank.clock, container.jobs())
         loops.append(asyncio.create_task(runner.run_forever(stop)))
     return loops
 

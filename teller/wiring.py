@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import procrastinate
@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.accounts.service import BankIdentity
+from core.actors import Actor, ActorKind
 from core.api.apikeys import ApiKeys
 from core.api.auth import Authenticator, OidcVerifier
 from core.bank import Bank
@@ -19,7 +20,7 @@ from core.cardmoney.config import CardMoneyConfig
 from core.clock import Clock, SystemClock
 from core.fx.model import FxConfig, Spreads
 from core.jobqueue.queue import SqlJobQueue
-from core.jobs import JobQueue
+from core.jobs import JobQueue, Jobs
 from core.kyc.documents import KycPorts
 from core.payments.config import PaymentsConfig
 from core.persistence.database import Database
@@ -32,6 +33,7 @@ from core.ports import (
     RatesSource,
     VirusScanner,
 )
+from flows.store.schema import prepare as prepare_flows
 from integrations.acquirer.simulator import AcquirerSimulator, AcquirerSimulatorSettings
 from integrations.billers.simulator import SimulatorBillerGateway, SimulatorSettings
 from integrations.cardnetwork.simulator import CardNetworkSimulator, CardNetworkSimulatorSettings
@@ -45,6 +47,8 @@ from integrations.virusscan.development import DevelopmentScanner
 from teller.keys import load_keyring
 from teller.settings import ConfigurationError, Settings, check_production
 
+NOTIFICATIONS_ACTOR = Actor(ActorKind.SYSTEM, "chat-notifications")
+
 
 @dataclass
 class Container:
@@ -54,10 +58,17 @@ class Container:
     api_keys: ApiKeys
     authenticator: Authenticator
     procrastinate: procrastinate.App | None = None  # the job queue, when configured
+    # Jobs of Teller's other parts that run beside the bank's (chat notifications).
+    extra_jobs: Jobs = field(default_factory=Jobs)
+
+    def jobs(self) -> Jobs:
+        """Every background job: the bank's and the others'."""
+        return self.bank.jobs() + self.extra_jobs
 
     async def start(self) -> None:
         """Bring the schema up to date and connect what needs connecting."""
         await self.bank.prepare()
+        await prepare_flows(self.db)
         if self.procrastinate is not None:
             await self.procrastinate.open_async()
             await ensure_procrastinate_schema(self.db, self.procrastinate)
@@ -124,13 +135,23 @@ def build(settings: Settings) -> Container:
         card_network=card_network(settings, clock),
         cardmoney_config=cardmoney_config(settings),
     )
+    extra = notification_jobs(db, bank, clock)
     if app is not None:
-        register(app, bank.jobs(), db, clock)
+        register(app, bank.jobs() + extra, db, clock)
     api_keys = ApiKeys(db, clock)
     oidc = None
     if settings.oidc_issuer and settings.jwks_url:
         oidc = OidcVerifier(settings.oidc_issuer, settings.oidc_audience, settings.jwks_url)
-    return Container(settings, db, bank, api_keys, Authenticator(api_keys, oidc), app)
+    return Container(settings, db, bank, api_keys, Authenticator(api_keys, oidc), app, extra)
+
+
+def notification_jobs(db: Database, bank: Bank, clock: Clock) -> Jobs:
+    """The relay from the bank's events to customers' chats (``teller.notifications``)."""
+    from integrations.bank.local import LocalBank
+    from teller.notifications import ChatNotifications
+
+    relay = ChatNotifications.build(db, LocalBank(bank, NOTIFICATIONS_ACTOR), clock.now)
+    return relay.jobs()
 
 
 async def ensure_procrastinate_schema(db: Database, app: procrastinate.App) -> None:

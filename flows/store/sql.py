@@ -13,6 +13,7 @@ with the idempotency keys kept in state, so no money moves twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import secrets
 import weakref
@@ -228,10 +229,30 @@ class SqlOutbox:
         self._db = db
         self._now = now
 
-    async def add(self, channel: str, user: str, replies: list[dict[str, Any]]) -> list[int]:
-        """Replies that no customer message produced: notifications, agents' answers."""
-        async with self._db.transaction() as conn:
-            return await _enqueue(conn, channel, user, replies, self._now())
+    async def add(
+        self,
+        channel: str,
+        user: str,
+        replies: list[dict[str, Any]],
+        *,
+        dedupe: str | None = None,
+    ) -> list[int]:
+        """Replies that no customer message produced: notifications, agents' answers.
+
+        With ``dedupe``, a second call with the same key adds nothing (returns [])."""
+        try:
+            async with self._db.transaction() as conn:
+                if dedupe is not None:
+                    await conn.execute(
+                        insert(inbound).values(
+                            channel="notification",
+                            message_id=hashlib.sha256(dedupe.encode()).hexdigest(),
+                            received_at=self._now(),
+                        )
+                    )
+                return await _enqueue(conn, channel, user, replies, self._now())
+        except IntegrityError:
+            return []
 
     async def pending(
         self, channel: str, user: str | None = None, limit: int = 100

@@ -20,8 +20,9 @@ from nlu.embedded import EmbeddedEngine
 from teller.app import create_app
 from teller.demo import seed
 from teller.settings import Settings
-from teller.wiring import Container
+from teller.wiring import Container, notification_jobs
 from tests.fakes import MutableClock
+from tests.fakes import run_jobs as run_bank_jobs
 from tests.flows.harness import Chat, RecordingCodes
 
 # The trained model is cached between runs (training takes a minute); the data's
@@ -57,6 +58,19 @@ class Teller:
     def as_customer(self, key: str) -> Chat:
         return self.chat(self.customer(key)["webchat_user_id"])
 
+    async def run_jobs(self) -> int:
+        """Every due background job and event subscriber of the bank and of chat."""
+        from core.jobqueue.runner import JobRunner
+
+        ran = await run_bank_jobs(self.bank)
+        container: Container = self.app.state.container
+        return ran + await JobRunner(self.bank.db, self.clock, container.jobs()).run_until_idle()
+
+    async def pending(self, user: str, channel: str = "webchat") -> list[dict[str, Any]]:
+        """Replies waiting in the outbox for ``user`` (notifications, agents' answers)."""
+        rows = await self.conversations.outbox.pending(channel, user)
+        return [reply for _, _, reply in rows]
+
     async def balance(self, key: str, currency: str) -> int:
         from uuid import UUID
 
@@ -74,7 +88,14 @@ async def teller(
 ) -> AsyncIterator[Teller]:
     settings = Settings(data_dir=tmp_path / "data", public_url="http://teller.test")
     api_keys = ApiKeys(bank.db, clock)
-    container = Container(settings, bank.db, bank, api_keys, Authenticator(api_keys))
+    container = Container(
+        settings,
+        bank.db,
+        bank,
+        api_keys,
+        Authenticator(api_keys),
+        extra_jobs=notification_jobs(bank.db, bank, clock),
+    )
     codes = RecordingCodes()
     app = create_app(
         settings, run_jobs=False, container=container, nlu=nlu, codes=codes, flows_clock=clock.now

@@ -63,11 +63,13 @@ class Chat:
         return self.replies
 
     def payload(self, title: str) -> str:
-        for reply in reversed(self.replies):
+        """The payload of the button ``title``, newest first (an older message's button
+        when the latest replies have none: a customer can tap those too)."""
+        for reply in reversed(self.history):
             for button in reply.get("buttons", []):
                 if button["title"] == title:
                     return str(button["payload"])
-        raise NoSuchButton(f"no button {title!r} in {self.buttons()}")
+        raise NoSuchButton(f"no button {title!r} in {self.buttons()}; replies: {self.texts()}")
 
     def buttons(self) -> list[str]:
         return [b["title"] for r in self.replies for b in r.get("buttons", [])]
