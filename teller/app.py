@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from bots.webchat import routes as webchat
 from core.api.app import create_api
+from flows import secure_pages
 from flows.ports import CodeSender
 from flows.store.schema import prepare as prepare_flows
 from integrations.acquirer.pages import create_pages
@@ -83,6 +84,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.include_router(health.router)
     app.include_router(webchat.router)
+    app.include_router(secure_pages.router)
     app.include_router(handoff_api.router)
     app.include_router(metrics.router)
     app.mount(
