@@ -3,11 +3,20 @@ with a button into the flow that helps (support_routes.yml), "talk to a person" 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from flows import yamlio
 from flows.catalog import Catalog
+from flows.definition import DEFINITIONS
 from tests.flows.conftest import Teller
 from tests.flows.harness import Chat
+
+BANKING77: list[str] = json.loads(
+    (Path(__file__).parents[2] / "nlu" / "data" / "banking77_categories.json").read_text()
+)
+ROUTES: dict[str, str] = yamlio.load_file(DEFINITIONS / "support_routes.yml")
 
 
 def _catalog(teller: Teller) -> Catalog:
@@ -118,3 +127,30 @@ async def test_a_question_in_the_middle_of_a_transfer_is_answered_then_the_trans
 
     await chat.say("yes")
     assert _t(teller, "en", "transfer.ask_recipient") in chat.texts()
+
+
+async def test_every_banking77_intent_gets_its_answer_and_button(teller: Teller) -> None:
+    """Each of the 77 answers in Czech, its buttons, and each flow a button leads to starts."""
+    chat = teller.as_customer("anna")
+    await chat.begin("cs")
+    flows = teller.conversations.services.flows
+    tapped: dict[str, list[str]] = {}
+    for intent in BANKING77:
+        await chat.send(payload=f"intent:{intent}")
+        assert chat.texts() == [_t(teller, "cs", f"support.{intent}")], intent
+        person_and_menu = [_t(teller, "cs", "common.talk_to_person"), "Menu"]
+        target = ROUTES.get(intent)
+        if target is None or target not in flows:
+            assert chat.buttons() == person_and_menu, intent
+            continue
+        first = flows[target].intents[0] if flows[target].intents else target
+        assert chat.buttons() == [_t(teller, "cs", f"intents.{first}"), *person_and_menu]
+        if target not in tapped:
+            await chat.tap(chat.buttons()[0])
+            tapped[target] = chat.texts()
+            await chat.send(payload="cmd:cancel")
+    assert set(tapped) == set(ROUTES.values()) & set(flows)
+    refused = {_t(teller, "cs", "common.stale_button"), _t(teller, "cs", "common.internal_error")}
+    for target, texts in tapped.items():
+        assert texts, f"{target} said nothing"
+        assert not refused & set(texts), f"{target}: {texts}"
