@@ -3,9 +3,14 @@
 from flows.actions import (  # noqa: F401  (imported for their registrations)
     accounts,
     auth,
+    bills,
     cards,
     conversation,
+    exchange,
     onboarding,
+    referrals,
+    settings,
+    topup,
     transfers,
 )
 from flows.actions.registry import ACTIONS, Outcome, action
