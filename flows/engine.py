@@ -23,7 +23,7 @@ from flows.actions.registry import ACTIONS, OK, Outcome
 from flows.catalog import placeholders
 from flows.context import ActionContext, Services, Turn
 from flows.definition import END, Flow, Step
-from flows.messages import Button, Buttons, HandoffNotice, Kind, RequestContact, Text
+from flows.messages import Button, Buttons, HandoffNotice, Inbound, Kind, RequestContact, Text
 from flows.ports import Record
 from flows.redact import redact
 from integrations.bank.errors import BankError, BankUnavailable
@@ -31,6 +31,7 @@ from nlu import entities as nlu_entities
 from nlu.intents import COMMANDS, FALLBACK
 from nlu.policy import Step as PolicyStep
 from nlu.policy import decide
+from nlu.result import Entity
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ class Engine:
         if state.pop("expired", False) and msg.kind is not Kind.START:
             turn.replies.append(Text(self.t(turn, "common.expired")))
         handoff = state.get("handoff", {}).get("state", "bot")
-        if handoff in ("waiting", "agent"):
+        top = self._top(turn)
+        in_safety_flow = top is not None and top["flow"] in SAFETY_FLOWS
+        if handoff in ("waiting", "agent") and not in_safety_flow:
             await self._during_handoff(turn)
             return
         if msg.kind is Kind.START or not state.get("started"):
@@ -492,17 +495,18 @@ class Engine:
                 value = {"kind": "card", **value}
         elif step.type == "recipient":
             value = {"kind": "account" if entity == "iban" else "phone", "value": value}
-        elif entity == "amount":
-            currency = found.get("currency") or expressions.resolve(
+        else:
+            # Read as if typed alone: the same parser as an answer, with the entity found.
+            found_entity = Entity(
+                entity, str(value), 0, 0, "prefill", found.get("currency"), found.get("minor")
+            )
+            currency = expressions.resolve(
                 step.vars.get("currency"), frame["slots"], turn.language
             )
-            if not currency:
-                return False
-            parsed = values.parse(
-                values.Asked("amount", turn.language, self._today(), [], currency),
-                turn.msg,
-                f"{found['value']}",
+            asked = values.Asked(
+                step.type, turn.language, self._today(), [found_entity], currency, step.length
             )
+            parsed = values.parse(asked, _TYPED, str(value))
             if parsed is None:
                 return False
             value = parsed.value
@@ -842,6 +846,10 @@ MONEY_INTENTS = ("transfer", "exchange", "top_up", "pay_bills")
 def _names_a_recipient(result: Any) -> bool:
     kinds = {e.entity for e in result.entities}
     return bool(kinds & {"card_number", "iban"}) and "amount" in kinds
+
+
+# What a prefilled value is parsed as: typed text, no attachment, no button.
+_TYPED = Inbound("prefill", "-", "-", Kind.TEXT)
 
 
 def _frame(flow: Flow, *, called: bool = False) -> dict[str, Any]:
