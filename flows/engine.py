@@ -20,7 +20,7 @@ from typing import Any
 
 from flows import expressions, values
 from flows.actions.registry import ACTIONS, OK, Outcome
-from flows.catalog import placeholders
+from flows.catalog import Catalog, placeholders
 from flows.context import ActionContext, Services, Turn
 from flows.definition import END, Flow, Step
 from flows.messages import Button, Buttons, HandoffNotice, Inbound, Kind, RequestContact, Text
@@ -63,9 +63,12 @@ class Engine:
     def flows(self) -> dict[str, Flow]:
         return self.s.flows
 
-    def reload(self, flows: dict[str, Flow]) -> None:
-        """New definitions (a changed file in development, a signal in production)."""
+    def reload(self, flows: dict[str, Flow], catalog: Catalog | None = None) -> None:
+        """New definitions and texts (a changed file in development, a signal in
+        production); turns already running finish with what they started with."""
         self.s.flows = flows
+        if catalog is not None:
+            self.s.catalog = catalog
         self._by_intent = {i: f.name for f in flows.values() for i in f.intents}
 
     # -- entry -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from flows.engine import Engine
 from flows.messages import HandoffNotice, Inbound, Reply, Text, reply_to_dict
 from flows.notify import Notifier
 from flows.ports import ConversationStore, Record
+from flows.reloading import Reloader
 from flows.store.sql import SqlOutbox
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,15 @@ class Conversations:
         self.outbox = outbox
         self.services = services
         self._now = now
+        self.reloader: Reloader | None = None  # watches the files in development
 
     async def receive(self, msg: Inbound, *, inline: bool = False) -> Handled | None:
         """Handle one message; None when it was handled before (a redelivery).
 
         ``inline``: the channel hands the replies over in its response (the web chat, the
         console), so they enter the outbox already delivered."""
+        if self.reloader is not None:
+            self.reloader.maybe_reload()
         async with self.store.turn(msg.channel, msg.user, msg.message_id) as loaded:
             if loaded.duplicate:
                 return None

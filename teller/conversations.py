@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -13,6 +15,7 @@ from flows.context import FlowSettings, Services
 from flows.definition import load_all
 from flows.engine import Engine
 from flows.ports import CodeSender
+from flows.reloading import Reloader
 from flows.sealing import Sealer
 from flows.secure import SecurePages
 from flows.service import Conversations
@@ -131,7 +134,24 @@ def build_conversations(
         now=clock,
     )
     store = SqlConversationStore(db, clock)
-    return Conversations(Engine(services), store, SqlOutbox(db, clock), services, clock)
+    engine = Engine(services)
+    conversations = Conversations(engine, store, SqlOutbox(db, clock), services, clock)
+    if definitions is None:
+        reloader = Reloader(engine)
+        if not settings.is_production:
+            conversations.reloader = reloader  # edits show up at the next message
+        else:
+            watch_signal(reloader)
+    return conversations
+
+
+def watch_signal(reloader: Reloader) -> None:
+    """Production: ``kill -HUP`` reloads flows and texts."""
+    try:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, reloader.reload)
+    except (RuntimeError, NotImplementedError, ValueError):
+        pass  # not on the main thread's loop (tests, embedded uses): no signal to watch
 
 
 def nlu_engine(settings: Settings) -> NluEngine:
