@@ -15,7 +15,6 @@ from bots.webchat import routes as webchat
 from core.api.app import create_api
 from flows import secure_pages
 from flows.ports import CodeSender
-from flows.store.schema import prepare as prepare_flows
 from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine
@@ -48,7 +47,6 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.start()
-        await prepare_flows(container.db)
         engine = nlu if nlu is not None else await asyncio.to_thread(nlu_engine, settings)
         app.state.conversations = build_conversations(
             container, engine, codes=codes, clock=flows_clock or now
