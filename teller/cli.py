@@ -330,6 +330,21 @@ def bench_cards(cards: int, clients: int, database_url: str | None, keep: bool) 
     sys.exit(uvloop.run(run_card_bench(options)))
 
 
+@bench.command("get-card")
+@click.option("--customers", type=int, default=200, show_default=True, help="cards to issue")
+@click.option("--database-url", default=None, help="a database (default: a scratch SQLite)")
+def bench_get_card(customers: int, database_url: str | None) -> None:
+    """From the tap on Get a card to the card picture handed to the channel; the last line
+    is get_card_p50_ms=<x> get_card_p99_ms=<y> n=<count>."""
+    from teller.bench.get_card import GetCardOptions, run_get_card_bench
+
+    if customers < 1:
+        raise click.BadParameter("at least one customer", param_hint="--customers")
+    settings = _settings()
+    options = GetCardOptions(customers=customers, database_url=database_url)
+    sys.exit(uvloop.run(run_get_card_bench(options, settings)))
+
+
 @bench.command("render")
 @click.option("--samples", type=int, default=200, show_default=True, help="pictures per kind")
 def bench_render(samples: int) -> None:
