@@ -135,6 +135,16 @@ async def _picture(ctx: ActionContext, card: Card, caption_key: str) -> None:
     await ctx.image(picture.content, caption, picture.filename, picture.media_type)
 
 
+@action("existing_cards", outcomes=("none", "some"))
+async def existing_cards(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
+    """Whether the customer already holds a card in use: a second one is confirmed first,
+    so a double tap on "Get a card" never issues two."""
+    cards = await _cards(ctx, "usable")
+    if not cards:
+        return Outcome("none")
+    return Outcome("some", card_slot(cards[-1]))
+
+
 @action("issue_card")
 async def issue_card(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
     """A digital card on the chosen account, its picture in the chat."""

@@ -39,9 +39,14 @@ async def test_a_verified_customer_gets_a_digital_card_as_a_picture(teller: Tell
     assert "Set a PIN" in chat.text() or "PIN" in chat.buttons()
     history = " ".join(str(r.get("text") or r.get("caption") or "") for r in chat.history)
     assert not LONG_NUMBER.search(history)
-    # A resent message with the same id issues nothing new.
+    # "Get a card" tapped twice: the second asks before issuing another.
     await chat.send(payload="flow:get_card", message_id="issue-1")
-    await chat.send(payload="flow:get_card", message_id="issue-1")
+    assert f"already have card •• {card.last4}" in chat.text()
+    assert len(await cards_of(teller, "james")) == 1
+    confirm = chat.payload("Confirm")
+    await chat.send(payload=confirm, message_id="confirm-1")
+    await chat.send(payload=confirm, message_id="confirm-1")  # resent: a no-op
+    await chat.send(payload=confirm)  # tapped twice: a stale button
     assert len(await cards_of(teller, "james")) == 2
 
 
@@ -57,6 +62,7 @@ async def test_a_customer_with_two_accounts_chooses_the_cards_account(teller: Te
     chat = teller.as_customer("anna")
     await chat.begin("en")
     await chat.send(payload="flow:get_card")
+    await chat.tap("Confirm")  # Anna has a card already
     assert "Which account" in chat.text()
     czk = next(b for b in chat.buttons() if b.startswith("CZK"))
     await chat.tap(czk)
@@ -125,6 +131,7 @@ async def test_a_lost_card_blocked_without_a_new_one(teller: Teller) -> None:
 async def test_several_cards_are_chosen_by_buttons_from_the_hub(teller: Teller) -> None:
     chat = await james_with_a_card(teller)
     await chat.send(payload="flow:get_card")
+    await chat.tap("Confirm")
     first, second = await cards_of(teller, "james")
     await chat.send(payload="flow:cards")
     assert "Which card?" in chat.text()
@@ -208,3 +215,35 @@ async def test_bank_details_come_with_a_qr_picture(teller: Teller) -> None:
     iban = teller.customer("anna")["accounts"][0]["iban"]
     assert iban in chat.text()
     assert "BIC" in chat.text()
+
+
+async def test_a_card_is_blocked_while_waiting_for_a_person(teller: Teller) -> None:
+    chat = await james_with_a_card(teller)
+    await chat.send(payload="cmd:operator")
+    assert "in the queue" in chat.text()
+    await chat.say("block my card")
+    await chat.tap("It was stolen")
+    await chat.tap("Confirm")
+    assert "is blocked" in chat.text()
+    await chat.tap("Cancel")
+    [card] = await cards_of(teller, "james")
+    assert card.status is CardStatus.BLOCKED
+    state = await teller.conversations.store.load("webchat", chat.user_id)
+    assert state is not None
+    assert state["handoff"]["state"] == "waiting"
+
+
+async def test_a_double_tap_on_confirm_blocks_and_reissues_once(teller: Teller) -> None:
+    chat = await james_with_a_card(teller)
+    await chat.send(payload="flow:card_block")
+    await chat.tap("I lost it")
+    confirm = chat.payload("Confirm")
+    await chat.send(payload=confirm)
+    await chat.send(payload=confirm)  # the block's button again: stale
+    assert "no longer works" in chat.text()
+    offer = chat.payload("Confirm")  # the offer, asked again
+    await chat.send(payload=offer)
+    await chat.send(payload=offer)
+    cards = await cards_of(teller, "james")
+    assert len(cards) == 2
+    assert sorted(c.status.value for c in cards) == ["active", "blocked"]

@@ -280,3 +280,26 @@ async def test_the_kyc_decision_messages_exist_in_every_language(
     catalog = teller.conversations.services.catalog
     for key in ("notify.kyc_verified", "notify.kyc_rejected", "notify.kyc_manual_review"):
         assert catalog.template(language, key)
+
+
+async def test_a_czech_newcomer_is_guided_in_czech_and_can_go_back(teller: Teller) -> None:
+    chat = teller.chat("newcomer-0007")
+    await chat.begin("cs")
+    await chat.tap("Založit účet")
+    await chat.tap("Souhlasím")
+    assert "číslo mobilu" in chat.text()
+    await chat.say("777 123 461")  # a Czech number without the country code
+    assert teller.codes.sent[-1][0] == "+420777123461"
+    assert "kód" in chat.text()
+    await chat.say(teller.codes.last_code())
+    await chat.say("Jana Dvořáková")
+    await chat.say("zpět")
+    assert "celé jméno" in chat.text()
+    await chat.say("Jana Nováková")
+    await chat.say("17. 5. 1990")
+    await chat.tap("Přeskočit")
+    assert "přístupový kód" in chat.text()
+    customer_id = await customer_of(teller, "newcomer-0007")
+    bank = teller.conversations.services.bank
+    assert (await bank.get_customer(customer_id)).full_name == "Jana Nováková"
+    assert [a.currency for a in await bank.list_accounts(customer_id)] == ["CZK"]
