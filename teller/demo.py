@@ -16,6 +16,7 @@ from uuid import UUID
 from core.actors import Actor, ActorKind
 from core.referrals.model import ProgramKind, ProgramTerms, QualifyingEvent
 from flows.actions.auth import HASHER
+from flows.ports import CredentialStore, IdentityStore
 from flows.service import Conversations
 from integrations.bank.api import BankAPI
 from integrations.bank.types import Amount, KycStatus
@@ -109,9 +110,18 @@ def webchat_user(key: str) -> str:
 
 
 async def seed(container: Container, conversations: Conversations) -> dict[str, Any]:
-    bank: BankAPI = conversations.services.bank
-    identities = conversations.services.identities
-    credentials = conversations.services.credentials
+    """The demo bank, through a running Teller's conversation services."""
+    services = conversations.services
+    return await seed_with(container, services.bank, services.identities, services.credentials)
+
+
+async def seed_with(
+    container: Container,
+    bank: BankAPI,
+    identities: IdentityStore,
+    credentials: CredentialStore,
+) -> dict[str, Any]:
+    """The demo bank, created through ``bank``; chat identities and passcodes stored."""
     out: list[dict[str, Any]] = []
     accounts: dict[tuple[str, str], UUID] = {}
     for demo in CUSTOMERS:

@@ -56,21 +56,29 @@ def demo() -> None:
 @demo.command("seed")
 def demo_seed() -> None:
     """Create the demo bank (idempotent) and print its identities as JSON."""
-    from flows.store.schema import prepare
-    from teller.conversations import build_conversations, nlu_engine
-    from teller.demo import seed
+    from flows.sealing import Sealer
+    from flows.store.sql import SqlCredentialStore, SqlIdentityStore
+    from integrations.bank.local import LocalBank
+    from teller.conversations import CHAT_ACTOR, flows_key, now
+    from teller.demo import seed_with
     from teller.wiring import build
 
     async def run(settings: Settings) -> dict[str, object]:
         container = build(settings)
         await container.start()
-        await prepare(container.db)
-        engine = await asyncio.to_thread(nlu_engine, settings)
         try:
-            return await seed(container, build_conversations(container, engine))
+            db = container.db
+            return await seed_with(
+                container,
+                LocalBank(container.bank, CHAT_ACTOR),
+                SqlIdentityStore(db, now),
+                SqlCredentialStore(db, now, Sealer(flows_key(settings))),
+            )
         finally:
-            await engine.close()
             await container.close()
 
+    from teller.logs import configure_logging
+
     settings = Settings()
+    configure_logging(json=settings.json_logs, level=settings.log_level)  # logs to stderr
     click.echo(json.dumps(asyncio.run(run(settings)), indent=2, ensure_ascii=False))
