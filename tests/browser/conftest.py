@@ -169,13 +169,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open, its event loop counts as
+# running in this thread, and later tests that call asyncio.run (the CLI's) would fail.
+@pytest.fixture(scope="module")
 def playwright(server: Server) -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield launched
@@ -191,8 +193,11 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
+def page(context: BrowserContext) -> Iterator[Page]:
+    opened = context.new_page()
+    problems = watch(opened)
+    yield opened
+    assert problems == [], problems
 
 
 @pytest.fixture
@@ -201,8 +206,25 @@ def phone(browser: Browser) -> Iterator[Page]:
         viewport=PHONE, locale="en-GB", device_scale_factor=2, is_mobile=True, has_touch=True
     )
     made.set_default_timeout(20_000)
-    yield made.new_page()
+    opened = made.new_page()
+    problems = watch(opened)
+    yield opened
     made.close()
+    assert problems == [], problems
+
+
+def watch(page: Page) -> list[str]:
+    """Script errors and console errors (a blocked resource, a CSP violation) the page
+    reports; a test fails on any."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    return problems
 
 
 def screenshot(page: Page, name: str) -> Path:

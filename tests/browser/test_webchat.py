@@ -42,12 +42,20 @@ def test_a_new_visitor_chooses_a_language_and_is_welcomed(page: Page, server: Se
     expect(page.get_by_role("button", name="Send a photo or document")).to_be_visible()
     screenshot(page, "01-new-visitor-languages")
 
-    english.click()
+    # Keyboard only: Tab moves from the message box to Send; a choice answers to Enter.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Send a photo or document")).to_be_focused()
+    english.focus()
+    page.keyboard.press("Enter")
     expect(page.locator(".msg.me").last).to_have_text(re.compile("English"))
     expect(page.locator(".msg.bot").last).to_contain_text("Welcome to Teller")
     expect(page.get_by_role("button", name="Open an account")).to_be_visible()
     # One tap per row: the language buttons are spent.
     expect(english).to_be_disabled()
+    expect(page.get_by_label("Message")).to_be_focused()
     screenshot(page, "02-new-visitor-welcome")
 
 
