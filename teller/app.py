@@ -15,6 +15,7 @@ from bots.webchat import routes as webchat
 from core.api.app import create_api
 from flows import secure_pages
 from flows.ports import CodeSender
+from flows.store.redis_store import RedisConversationStore
 from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine
@@ -48,14 +49,17 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.start()
         engine = nlu if nlu is not None else await asyncio.to_thread(nlu_engine, settings)
-        app.state.conversations = build_conversations(
-            container, engine, codes=codes, clock=flows_clock or now
-        )
         app.state.redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+        conversations = build_conversations(
+            container, engine, codes=codes, clock=flows_clock or now, redis=app.state.redis
+        )
+        app.state.conversations = conversations
         stop = asyncio.Event()
         jobs = []
         if run_jobs and settings.run_jobs:
             jobs = background_jobs(container, settings.hold_expiry_interval_seconds, stop)
+        if isinstance(conversations.store, RedisConversationStore):
+            jobs.append(asyncio.create_task(conversations.store.relay_forever(stop)))
         log.info("teller is ready", database=container.db.backend, env=settings.env.value)
         try:
             yield

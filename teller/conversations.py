@@ -9,16 +9,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from redis.asyncio import Redis
+
 from core.actors import Actor, ActorKind
 from flows.catalog import Catalog
 from flows.context import FlowSettings, Services
 from flows.definition import load_all
 from flows.engine import Engine
-from flows.ports import CodeSender
+from flows.ports import CodeSender, ConversationStore
 from flows.reloading import Reloader
 from flows.sealing import Sealer
 from flows.secure import SecurePages
 from flows.service import Conversations
+from flows.store.redis_store import RedisConversationStore
 from flows.store.sql import (
     SqlConversationStore,
     SqlCredentialStore,
@@ -105,7 +108,10 @@ def build_conversations(
     clock: Callable[[], datetime] = now,
     definitions: Path | None = None,
     flow_settings: FlowSettings | None = None,
+    redis: Redis | None = None,
 ) -> Conversations:
+    """Flows over the bank; conversations kept in Redis when ``redis`` is given (Teller
+    has ``TELLER_REDIS_URL``), else in the database."""
     settings = container.settings
     db = container.db
     sealer = Sealer(flows_key(settings))
@@ -133,7 +139,11 @@ def build_conversations(
         settings=flow_settings,
         now=clock,
     )
-    store = SqlConversationStore(db, clock)
+    store: ConversationStore = (
+        SqlConversationStore(db, clock)
+        if redis is None
+        else RedisConversationStore(redis, db, clock)
+    )
     engine = Engine(services)
     conversations = Conversations(engine, store, SqlOutbox(db, clock), services, clock)
     if definitions is None:
