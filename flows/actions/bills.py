@@ -290,6 +290,15 @@ async def _after_payment(ctx: ActionContext, payment: BillPayment) -> Outcome:
         "biller": payment.biller_name,
     }
     if payment.status in PENDING:
+        ctx.buttons(
+            "bills.pending",
+            [
+                (ctx.text("bills.check"), f"flow:bill_status:{payment.id}"),
+                (ctx.text("common.menu"), "cmd:menu"),
+            ],
+            amount=data["amount"],
+            biller=data["biller"],
+        )
         return Outcome("pending", data)
     if payment.status in (BillPaymentStatus.REJECTED, BillPaymentStatus.DECLINED):
         reason = payment.reason or ""
@@ -309,6 +318,19 @@ async def _after_payment(ctx: ActionContext, payment: BillPayment) -> Outcome:
         provider_reference=receipt.provider_reference,
     )
     return Outcome(data=data)
+
+
+@action("bill_status", outcomes=("pending", "rejected", "unknown"))
+async def bill_status(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
+    """Where a payment of this customer's stands (the "Check payment" button): the receipt
+    once the biller confirmed it."""
+    try:
+        payment = await ctx.bank.get_bill_payment(uuid_of(args["payment"]))
+    except (BankError, ValueError):
+        return Outcome("unknown")
+    if payment.customer_id != ctx.customer_id:
+        return Outcome("unknown")  # not theirs: say nothing about it
+    return await _after_payment(ctx, payment)
 
 
 @action("save_bill_payee", outcomes=("exists",))

@@ -97,6 +97,8 @@ async def test_wrong_details_are_explained_in_the_customers_language(teller: Tel
     assert "Please type the customer number" in chat.text()
     await chat.say("12")
     assert "That customer number has the wrong format" in chat.text()
+    await chat.say("my number is on the bill")
+    assert "The customer number is digits only. For example: 3982597918" in chat.text()
 
     czech = teller.as_customer("olga")
     await czech.begin("cs")
@@ -152,6 +154,8 @@ async def test_a_slow_biller_leaves_the_payment_pending_and_money_moves_once(
     assert "hasn't confirmed it yet" in chat.text()
     assert "no need to pay again" in chat.text()
     assert "image" not in chat.kinds()
+    await chat.tap("Check payment")
+    assert "hasn't confirmed it yet" in chat.text()
     await chat.send(payload=confirm)
     assert "earlier message" in chat.text()
     assert await teller.balance("anna", "CZK") == czk - 1_005_00
@@ -162,6 +166,9 @@ async def test_a_slow_biller_leaves_the_payment_pending_and_money_moves_once(
     await run_jobs(teller.bank)
     assert await teller.balance("anna", "CZK") == czk - 1_005_00
     assert len(gateway.calls.pay) == 1
+    await chat.tap("Check payment")
+    assert "image" in chat.kinds()  # the receipt, now that the biller confirmed it
+    assert "Paid CZK1,000.00 to Praha Power." in chat.text()
 
 
 async def test_a_rejected_payment_gives_the_money_back(
@@ -177,6 +184,23 @@ async def test_a_rejected_payment_gives_the_money_back(
     assert "Praha Power turned the payment down" in chat.text()
     assert "They don't know these details." in chat.text()
     assert await teller.balance("anna", "CZK") == czk
+
+
+async def test_a_balance_question_while_details_are_asked_then_yes_continues(
+    teller: Teller,
+) -> None:
+    chat = teller.as_customer("anna")
+    await chat.begin("en")
+    await chat.tap("Pay bills")
+    await chat.tap("Electricity, gas, water")
+    await chat.tap("Praha Power (CZ)")
+    await chat.say("what's my balance?")
+    assert "Your balances" in chat.text()
+    assert "continue with your payment to Praha Power" in chat.text()
+    await chat.tap("Yes")
+    assert "Please type the customer number" in chat.text()
+    await chat.say("3982597918")
+    assert "How much would you like to pay? (in CZK)" in chat.text()
 
 
 async def test_a_balance_question_in_the_middle_then_yes_continues(teller: Teller) -> None:
