@@ -65,7 +65,8 @@ async def test_one_turn_at_a_time_and_redeliveries_ignored(
     raw = await redis_store._redis.get(redis_store._key("state", "webchat", chat.user_id))
     assert raw is not None
     version = json.loads(raw)["version"]
-    assert version >= 6 and before.get("stack") == []
+    assert version >= 6
+    assert before.get("stack") == []
     rows = await teller.pending(chat.user_id)
     assert len(rows) == 6  # one balance reply per message, in the SQL outbox
 
