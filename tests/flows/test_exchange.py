@@ -173,3 +173,36 @@ async def test_exchange_switched_off_says_why_and_moves_nothing(teller: Teller) 
     await tap_starting(chat, "CZK")
     assert "Currency exchange is paused right now" in chat.text()
     assert "How much" not in chat.text()
+
+
+async def test_a_large_exchange_asks_a_second_factor_and_more_than_the_balance_moves_nothing(
+    teller: Teller,
+) -> None:
+    eur, czk = await teller.balance("anna", "EUR"), await teller.balance("anna", "CZK")
+    assert eur < 1_500_00
+    chat = teller.as_customer("anna")
+    await anna_to_summary(chat, "1500")
+    await chat.tap("Confirm")
+    await chat.say(ANNA)
+    assert "larger payment" in chat.text()  # above the step-up amount: a code to her phone
+    await chat.say(teller.codes.last_code())
+    assert "There isn't enough money on the account for that" in chat.text()
+    assert "How much would you like to exchange? (in EUR)" in chat.text()
+    assert await teller.balance("anna", "EUR") == eur
+    await chat.say("100")
+    await chat.tap("Confirm")
+    assert "Done: €100.00 exchanged for" in chat.text()
+    assert await teller.balance("anna", "EUR") == eur - 100_00
+    assert await teller.balance("anna", "CZK") == czk + 2_417_55
+
+
+async def test_the_summary_speaks_the_customers_language(teller: Teller) -> None:
+    chat = teller.as_customer("ivan")
+    await chat.begin("uk")
+    await chat.send(payload="flow:exchange")
+    assert "З якого рахунку ви хочете обміняти?" in chat.text()
+    await tap_starting(chat, "USD")
+    await tap_starting(chat, "EUR")
+    await chat.say("100")
+    assert "Обміняти" in chat.text()
+    assert "Ця ціна діє 30 секунд" in chat.text()

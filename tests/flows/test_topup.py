@@ -187,3 +187,18 @@ async def test_another_customers_top_up_is_not_shown(teller: Teller) -> None:
     await chat.begin("en")
     await chat.send(payload=f"flow:topup_status:{UUID(int=7)}")
     assert "couldn't find that top-up" in chat.text()
+
+
+async def test_a_customer_with_two_accounts_chooses_one_in_their_language(
+    teller: Teller,
+) -> None:
+    chat = teller.as_customer("ivan")
+    await chat.begin("uk")
+    await chat.send(payload="flow:top_up")
+    assert "Який рахунок поповнити?" in chat.text()
+    usd = [t for t in chat.buttons() if t.startswith("USD")]
+    await chat.tap(usd[0])
+    assert "Скільки ви хочете зарахувати? (у USD)" in chat.text()
+    await chat.say("20")
+    assert "Поповнити ваш рахунок у USD" in chat.text()
+    assert "Комісія:" in chat.text()
