@@ -112,7 +112,9 @@ async def _session(settings: Settings, who: str, language: str | None) -> None:
         if not settings.is_production:
             codes = EchoedCodes(codes)
         conversations = build_conversations(container, engine, codes=codes)
-        demo = await seed(container, conversations)
+        demo: dict[str, Any] = {"customers": []}
+        if not settings.is_production:  # a real bank gets no demo customers
+            demo = await seed(container, conversations)
         user = await _identity(conversations, demo, who)
         console = Console(conversations, user, settings.data_dir / "console")
         await console.run(language)
@@ -130,7 +132,9 @@ async def _identity(conversations: Conversations, demo: dict[str, Any], who: str
         user = f"console-new-{uuid.uuid4().hex[:12]}"
         click.echo(f"[you are a new visitor: {user}]", err=True)
         return user
-    customer = next(c for c in demo["customers"] if c["key"] == who)
+    customer = next((c for c in demo["customers"] if c["key"] == who), None)
+    if customer is None:
+        raise click.ClickException("demo customers exist in development only; use --as new")
     user = f"console-{who}"
     await conversations.services.identities.link(CHANNEL, user, UUID(customer["customer_id"]))
     click.echo(f"[you are {customer['name']} ({user})]", err=True)
