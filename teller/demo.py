@@ -9,6 +9,7 @@ and has a passcode; ``seed`` returns the identities that ``teller demo seed`` pr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -105,6 +106,13 @@ HISTORY = (
 )
 
 
+@cache
+def _passcode_hash(passcode: str) -> str:
+    """The demo passcodes' hashes, made once per process: argon2 is slow on purpose, and a
+    seed in every conversation test would spend most of its time here."""
+    return HASHER.hash(passcode)
+
+
 def webchat_user(key: str) -> str:
     return f"demo-{key}-webchat"
 
@@ -157,7 +165,7 @@ async def seed_with(
             card_last4 = card.last4
         user = webchat_user(demo.key)
         await identities.link("webchat", user, customer.id)
-        await credentials.set_passcode(customer.id, HASHER.hash(demo.passcode))
+        await credentials.set_passcode(customer.id, _passcode_hash(demo.passcode))
         out.append(
             {
                 "key": demo.key,
