@@ -9,8 +9,8 @@ and has a passcode; ``seed`` returns the identities that ``teller demo seed`` pr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
