@@ -87,10 +87,11 @@ async def open_page(token: str, request: Request) -> HTMLResponse:
 async def use_page(
     token: str,
     request: Request,
-    pin: Annotated[str, Form(max_length=12)] = "",
-    pin_again: Annotated[str, Form(max_length=12)] = "",
-    current_pin: Annotated[str, Form(max_length=12)] = "",
+    pin: Annotated[str, Form()] = "",
+    pin_again: Annotated[str, Form()] = "",
+    current_pin: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
+    # No length rule on the fields: a framework validation error would echo the input.
     services = _services(request)
     claims = _claims(request, token)
     if claims is None:
@@ -127,7 +128,7 @@ async def _pin(
     current, new, again = pins
     lang = claims.language
     changing = claims.purpose == "pin_change"
-    if not (4 <= len(new) <= 6 and new.isascii() and new.isdigit()):
+    if not (4 <= len(new) <= 6 and new.isascii() and new.isdigit()) or len(current) > 6:
         return _form(services, claims, token, card.last4, error="secure.pin_format")
     if new != again:
         return _form(services, claims, token, card.last4, error="secure.pin_mismatch")

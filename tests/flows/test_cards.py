@@ -247,3 +247,22 @@ async def test_a_double_tap_on_confirm_blocks_and_reissues_once(teller: Teller) 
     cards = await cards_of(teller, "james")
     assert len(cards) == 2
     assert sorted(c.status.value for c in cards) == ["active", "blocked"]
+
+
+async def test_bank_details_ask_again_for_a_typed_answer_and_no_card_is_said(
+    teller: Teller,
+) -> None:
+    chat = teller.as_customer("anna")
+    await chat.begin("en")
+    await chat.send(payload="flow:bank_details")
+    await chat.say("the blue one")
+    assert "choose one of the buttons" in chat.text()
+    await chat.tap(next(b for b in chat.buttons() if b.startswith("CZK")))
+    assert "image" in chat.kinds()
+    james = teller.as_customer("james")
+    await james.begin("en")
+    await james.send(payload="flow:card_show")
+    assert "no active card" in james.text()
+    await james.send(payload="flow:cards")
+    assert "don't have a card yet" in james.text()
+    assert "Get a card" in james.buttons()

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import httpx
 
-from integrations.bank.cards.types import Card
+from integrations.bank.cards.types import BlockReason, Card
 from tests.flows.conftest import Teller
 from tests.flows.harness import Chat
 
@@ -173,3 +173,24 @@ async def test_the_page_speaks_the_links_language(teller: Teller) -> None:
     assert '<html lang="cs">' in page.text
     english = teller.conversations.services.catalog.text("en", "secure.submit_pin")
     assert english not in page.text
+
+
+async def test_a_long_pin_is_refused_without_being_echoed(teller: Teller) -> None:
+    chat, _ = await james_card(teller)
+    path = await link_for(chat, "card_pin")
+    long_pin = "1234567890123456789"
+    page = await teller.http.post(path, data={"pin": long_pin, "pin_again": long_pin})
+    assert page.status_code == 422
+    assert "4 to 6 digits" in shown(page)
+    assert long_pin not in page.text
+
+
+async def test_a_link_for_a_card_blocked_meanwhile_does_nothing(teller: Teller) -> None:
+    chat, card = await james_card(teller)
+    path = await link_for(chat, "card_show")
+    await teller.conversations.services.bank.block_card(card.id, BlockReason.LOST)
+    page = await teller.http.get(path)
+    assert page.status_code == 409
+    revealed = await teller.http.post(path)
+    assert revealed.status_code == 409
+    assert "CVV" not in revealed.text
