@@ -19,14 +19,16 @@ class TwilioSms:
         *,
         api_url: str = "https://api.twilio.com",
         timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._auth = (account_sid, auth_token)
         self._sender = sender
         self._timeout = timeout
+        self._transport = transport  # a test double's, or httpx's own
 
     async def send_code(self, to: str, text: str) -> None:
-        async with httpx.AsyncClient(timeout=self._timeout) as client:
+        async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as client:
             response = await client.post(
                 self._url, auth=self._auth, data={"To": to, "From": self._sender, "Body": text}
             )
