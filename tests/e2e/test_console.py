@@ -26,6 +26,7 @@ from tests.conftest import run_in_thread
 from tests.flows.conftest import NLU_CACHE
 
 QUIET = 0.7  # seconds without output: the console has printed all of a turn's replies
+STARTUP = 240.0  # seconds for imports, the demo seed and the NLU model on a busy machine
 
 
 class Console:
@@ -51,7 +52,7 @@ class Console:
             self.lines.put(line.rstrip("\n"))
         self.lines.put(None)
 
-    def expect(self, pattern: str, timeout: float = 60.0) -> str:
+    def expect(self, pattern: str, timeout: float = 90.0) -> str:
         """Output until ``pattern`` shows and the console falls quiet; fails on timeout."""
         got: list[str] = []
         deadline = time.monotonic() + timeout
@@ -144,7 +145,7 @@ def test_a_customer_checks_the_balance_picks_a_numbered_choice_and_hears_later_n
 ) -> None:
     chat = Console(env, "--as", "james", "--language", "en")
     console.append(chat)
-    welcome = chat.expect(r"What would you like to do\?")
+    welcome = chat.expect(r"What would you like to do\?", STARTUP)
     assert "Welcome back" in welcome
     assert re.search(r"^\s+1\. Balance$", welcome, re.MULTILINE)
 
@@ -167,7 +168,7 @@ def test_a_transfer_hides_the_passcode_and_saves_the_receipt(
 ) -> None:
     chat = Console(env, "--as", "james", "--language", "en")
     console.append(chat)
-    chat.expect(r"What would you like to do\?")
+    chat.expect(r"What would you like to do\?", STARTUP)
     chat.type("send money")
     chat.expect(r"Who are you sending money to\?")
     chat.type("+420601234567")  # Anna's phone
