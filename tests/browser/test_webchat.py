@@ -71,6 +71,8 @@ def test_a_customer_taps_balance_on_a_phone(phone: Page, server: Server) -> None
     width = phone.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 390, width
     expect(phone.locator(TEXT)).to_be_in_viewport()
+    # A tap does not pop the on-screen keyboard up over the answer.
+    expect(phone.locator(TEXT)).not_to_be_focused()
     screenshot(phone, "03-phone-balance-390x844")
 
 
