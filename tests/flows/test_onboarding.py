@@ -9,18 +9,21 @@ from uuid import UUID
 
 import pytest
 
+from core.actors import Actor, ActorKind
 from core.bank import Bank
 from core.crypto import Keyring
+from core.kyc.model import Decision
 from core.persistence.database import Database
 from flows.messages import Inbound, Kind
 from integrations.bank.kyc import KycApplicationStatus
 from integrations.bank.types import KycStatus
-from tests.fakes import MutableClock
+from tests.fakes import MutableClock, run_jobs
 from tests.flows.conftest import Teller
 from tests.flows.harness import Chat
 from tests.kyc_support import bank_with_kyc, document_image, selfie, td3
 
 PASSCODE = "470258"
+REVIEWER = Actor(ActorKind.STAFF, "reviewer-1")
 
 
 @pytest.fixture
@@ -303,3 +306,52 @@ async def test_a_czech_newcomer_is_guided_in_czech_and_can_go_back(teller: Telle
     bank = teller.conversations.services.bank
     assert (await bank.get_customer(customer_id)).full_name == "Jana Nováková"
     assert [a.currency for a in await bank.list_accounts(customer_id)] == ["CZK"]
+
+
+async def send_documents(chat: Chat, document: bytes) -> None:
+    await document_data(chat)
+    await chat.upload(document, "image/png", "passport.png")
+    await chat.upload(selfie(), "image/jpeg", "me.jpg")
+    assert "let you know" in chat.text()
+
+
+async def test_a_newcomer_verified_by_the_bank_gets_a_card_at_once(teller: Teller) -> None:
+    chat = teller.chat("newcomer-0008")
+    await chat.begin("en")
+    await register(teller, chat)
+    await send_documents(chat, passport())
+    await run_jobs(teller.bank)  # the bank's checks decide in the background
+    customer_id = await customer_of(teller, "newcomer-0008")
+    bank = teller.conversations.services.bank
+    assert (await bank.get_customer(customer_id)).kyc_status is KycStatus.VERIFIED
+    await chat.send(payload="flow:get_card")
+    assert "image" in chat.kinds()
+    [card] = await bank.list_cards(customer_id)
+    assert card.last4 in chat.text()
+
+
+async def test_a_rejected_customer_is_offered_another_attempt(teller: Teller) -> None:
+    chat = teller.chat("newcomer-0009")
+    await chat.begin("en")
+    await register(teller, chat)
+    someone_else = document_image(td3("Novak", "Petr", "77777777", sex="M"))
+    await send_documents(chat, someone_else)
+    await run_jobs(teller.bank)
+    customer_id = await customer_of(teller, "newcomer-0009")
+    bank = teller.conversations.services.bank
+    [first] = await bank.list_kyc_applications(customer_id)
+    assert first.status is KycApplicationStatus.MANUAL_REVIEW
+    await chat.send(payload="flow:onboarding")
+    assert "checking your identity" in chat.text()
+    reason = "another person's passport"
+    await teller.bank.kyc.decide(first.id, Decision.REJECTED, reason, REVIEWER)
+    await chat.send(payload="flow:onboarding")
+    assert "2 attempts left" in chat.text()
+    assert "date of birth" in chat.text()  # a new conversation: asked once more
+    await chat.say("17 May 1990")
+    await send_documents(chat, passport())
+    applications = await bank.list_kyc_applications(customer_id)
+    assert [a.status for a in applications] == [
+        KycApplicationStatus.REJECTED,
+        KycApplicationStatus.SUBMITTED,
+    ]
