@@ -48,10 +48,7 @@ async def exchange_source(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
     return Outcome("many")
 
 
-@action("exchange_target_options")
-async def exchange_target_options(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
-    """The customer's accounts in other currencies, then new accounts in currencies the
-    bank can quote against the account sold from."""
+async def _targets(ctx: ActionContext) -> list[dict[str, Any]]:
     sold = str(ctx.slots["source"]["currency"])
     accounts = await open_accounts(ctx)
     held = {a.currency for a in accounts}
@@ -67,13 +64,22 @@ async def exchange_target_options(ctx: ActionContext, args: dict[str, Any]) -> O
             await ctx.bank.get_exchange_rate(sold, currency)
         except BankError:
             continue  # a currency this bank does not quote (or not now)
-        options.append(
-            {
-                "title": ctx.text("exchange.new_account", currency=currency),
-                "value": f"new:{currency}",
-            }
-        )
-    return Outcome(data=options)
+        title = ctx.text("exchange.new_account", currency=currency)
+        options.append({"title": title, "value": f"new:{currency}"})
+    return options
+
+
+@action("exchange_targets", outcomes=("none",))
+async def exchange_targets(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
+    """Whether there is anything to exchange the chosen account into."""
+    return Outcome() if await _targets(ctx) else Outcome("none")
+
+
+@action("exchange_target_options")
+async def exchange_target_options(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
+    """The customer's accounts in other currencies, then new accounts in currencies the
+    bank can quote against the account sold from."""
+    return Outcome(data=await _targets(ctx))
 
 
 @action("exchange_target_chosen")

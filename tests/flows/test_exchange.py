@@ -206,3 +206,13 @@ async def test_the_summary_speaks_the_customers_language(teller: Teller) -> None
     await chat.say("100")
     assert "Обміняти" in chat.text()
     assert "Ця ціна діє 30 секунд" in chat.text()
+
+
+async def test_with_no_rates_to_quote_the_customer_is_told_before_choosing(
+    teller: Teller,
+) -> None:
+    teller.clock.advance(days=10)  # the recorded rates are far too old to quote on now
+    chat = teller.as_customer("james")
+    await chat.begin("en")
+    await chat.tap("Exchange")
+    assert "There's no currency I can exchange EUR into right now" in chat.text()
