@@ -25,6 +25,7 @@ from teller.correlation import CorrelationIdMiddleware
 from teller.jobs import background_jobs
 from teller.logs import configure_logging
 from teller.metrics import Metrics, MetricsMiddleware
+from teller.nlu_loading import LoadingNlu
 from teller.settings import Settings
 from teller.wiring import Container, build
 
@@ -48,7 +49,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.start()
-        engine = nlu if nlu is not None else await asyncio.to_thread(nlu_engine, settings)
+        engine: NluEngine
+        if nlu is not None:
+            engine = nlu
+        else:
+            loading = LoadingNlu(lambda: nlu_engine(settings))
+            loading.start()
+            app.state.nlu = engine = loading
         app.state.redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
         conversations = build_conversations(
             container, engine, codes=codes, clock=flows_clock or now, redis=app.state.redis
@@ -83,6 +90,7 @@ def create_app(
     )
     app.state.container = container
     app.state.redis = None
+    app.state.nlu = None  # a LoadingNlu while the model loads in the background
     app.state.metrics = Metrics()
     app.include_router(health.router)
     app.include_router(webchat.router)

@@ -78,7 +78,7 @@ CUSTOMERS = (
         "james",
         "James Walker",
         "en",
-        "+447700900123",
+        "+447911123456",
         "james@demo.teller",
         "864202",
         True,

@@ -36,6 +36,9 @@ async def readyz(request: Request) -> JSONResponse:
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"unavailable: {type(exc).__name__}"
+    nlu = getattr(request.app.state, "nlu", None)
+    if nlu is not None:
+        checks["nlu"] = nlu.status  # "loading" while a fresh machine trains the model
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},

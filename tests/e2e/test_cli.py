@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from teller.cli import main
+from tests.flows.conftest import NLU_CACHE
 
 
 @pytest.fixture
@@ -85,9 +86,12 @@ def _free_port() -> int:
 def test_serve_needs_no_configuration(env: dict[str, str]) -> None:
     """What the README's first command runs: health, readiness and the API docs."""
     port = _free_port()
+    # The NLU model the tests trained once (a fresh data directory would train its own, a
+    # minute or two during which /readyz says "nlu: loading").
+    nlu = {"TELLER_NLU_MODEL_DIR": str(NLU_CACHE)}
     process = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
         [sys.executable, "-m", "teller", "serve", "--port", str(port)],
-        env={**os.environ, **env},
+        env={**os.environ, **env, **nlu},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -103,9 +107,11 @@ def test_serve_needs_no_configuration(env: dict[str, str]) -> None:
             assert time.monotonic() < deadline, "teller serve did not come up"
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             time.sleep(0.2)
-        ready = httpx.get(f"{base}/readyz")
-        assert ready.status_code == 200
-        assert ready.json()["checks"]["database"] == "ok"
+        while (ready := httpx.get(f"{base}/readyz")).status_code != 200:
+            assert ready.json()["checks"]["nlu"] == "loading", ready.text
+            assert time.monotonic() < deadline, "teller serve did not get ready"
+            time.sleep(0.2)
+        assert ready.json()["checks"] == {"database": "ok", "nlu": "ok"}
         assert httpx.get(f"{base}/api/v1/docs").status_code == 200
         spec = httpx.get(f"{base}/api/v1/openapi.json").json()
         assert "/transfers" in spec["paths"]

@@ -69,6 +69,12 @@ class Chat:
             for button in reply.get("buttons", []):
                 if button["title"] == title:
                     return str(button["payload"])
+        # Accounts' buttons end with their balance: "EUR •• 0138" picks "EUR •• 0138 · €…".
+        starting = [
+            b for r in self.replies for b in r.get("buttons", []) if b["title"].startswith(title)
+        ]
+        if len(starting) == 1:
+            return str(starting[0]["payload"])
         raise NoSuchButton(f"no button {title!r} in {self.buttons()}; replies: {self.texts()}")
 
     def buttons(self) -> list[str]:
