@@ -10,7 +10,7 @@ result. Each event notifies once (its id is the de-duplication key).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from core.jobs import Event, Jobs, Subscriber
@@ -30,18 +30,29 @@ TYPES = frozenset(
         "referral.rewarded",
         "topup.completed",
         "topup.failed",
+        "bill.completed",
+        "bill.rejected",
     }
 )
 
 
 class ChatNotifications:
-    def __init__(self, notifier: Notifier, bank: BankAPI) -> None:
+    def __init__(
+        self, notifier: Notifier, bank: BankAPI, answered_within: timedelta = timedelta(seconds=4)
+    ) -> None:
         self._notifier = notifier
         self._bank = bank
+        # A bill payment the biller settled within this time was answered in the chat
+        # itself (the flow waits that long); later results arrive as notifications.
+        self._answered_within = answered_within
 
     @classmethod
     def build(
-        cls, db: Transactions, bank: BankAPI, now: Callable[[], datetime]
+        cls,
+        db: Transactions,
+        bank: BankAPI,
+        now: Callable[[], datetime],
+        answered_within: timedelta = timedelta(seconds=4),
     ) -> ChatNotifications:
         notifier = Notifier(
             SqlOutbox(db, now),
@@ -50,7 +61,7 @@ class ChatNotifications:
             Catalog.load(),
             now,
         )
-        return cls(notifier, bank)
+        return cls(notifier, bank, answered_within)
 
     def jobs(self) -> Jobs:
         return Jobs(subscribers=[Subscriber("chat-notifications", TYPES, self.handle)])
@@ -119,6 +130,26 @@ class ChatNotifications:
                 money={"amount": (int(p["amount"]), str(p["currency"]))},
                 dedupe=once,
             )
+
+        elif event.type in ("bill.completed", "bill.rejected"):
+            await self._bill(event, once)
+
+    async def _bill(self, event: Event, once: str) -> None:
+        try:
+            payment = await self._bank.get_bill_payment(UUID(event.payload["payment_id"]))
+        except BankError:
+            return
+        took = (payment.finished_at or payment.created_at) - payment.created_at
+        if took < self._answered_within:
+            return  # the customer saw the result in the conversation
+        paid = event.type == "bill.completed"
+        await self._notifier.notify(
+            payment.customer_id,
+            "notify.bill_paid" if paid else "notify.bill_rejected",
+            money={"amount": (payment.amount_minor, payment.currency)},
+            values={"biller": payment.biller_name},
+            dedupe=once,
+        )
 
     async def _was_reviewed(self, payment_id: str) -> bool:
         try:

@@ -135,7 +135,8 @@ def build(settings: Settings) -> Container:
         card_network=card_network(settings, clock),
         cardmoney_config=cardmoney_config(settings),
     )
-    extra = notification_jobs(db, bank, clock)
+    answered = timedelta(seconds=settings.bills_gateway_timeout_seconds)
+    extra = notification_jobs(db, bank, clock, answered)
     if app is not None:
         register(app, bank.jobs() + extra, db, clock)
     api_keys = ApiKeys(db, clock)
@@ -145,12 +146,15 @@ def build(settings: Settings) -> Container:
     return Container(settings, db, bank, api_keys, Authenticator(api_keys, oidc), app, extra)
 
 
-def notification_jobs(db: Database, bank: Bank, clock: Clock) -> Jobs:
+def notification_jobs(
+    db: Database, bank: Bank, clock: Clock, bills_answered_within: timedelta = timedelta(seconds=4)
+) -> Jobs:
     """The relay from the bank's events to customers' chats (``teller.notifications``)."""
     from integrations.bank.local import LocalBank
     from teller.notifications import ChatNotifications
 
-    relay = ChatNotifications.build(db, LocalBank(bank, NOTIFICATIONS_ACTOR), clock.now)
+    local = LocalBank(bank, NOTIFICATIONS_ACTOR)
+    relay = ChatNotifications.build(db, local, clock.now, bills_answered_within)
     return relay.jobs()
 
 

@@ -166,6 +166,11 @@ async def test_a_slow_biller_leaves_the_payment_pending_and_money_moves_once(
     await run_jobs(teller.bank)
     assert await teller.balance("anna", "CZK") == czk - 1_005_00
     assert len(gateway.calls.pay) == 1
+    # The result reaches the chat by itself, once (the relay of the bank's events).
+    await teller.run_jobs()
+    await teller.run_jobs()
+    pending = [r.get("text") for r in await teller.pending(chat.user_id)]
+    assert pending == ["Your payment of CZK1,000.00 to Praha Power is confirmed."]
     await chat.tap("Check payment")
     assert "image" in chat.kinds()  # the receipt, now that the biller confirmed it
     assert "Paid CZK1,000.00 to Praha Power." in chat.text()
@@ -184,6 +189,8 @@ async def test_a_rejected_payment_gives_the_money_back(
     assert "Praha Power turned the payment down" in chat.text()
     assert "They don't know these details." in chat.text()
     assert await teller.balance("anna", "CZK") == czk
+    await teller.run_jobs()  # answered in the conversation: no notification repeats it
+    assert await teller.pending(chat.user_id) == []
 
 
 async def test_a_balance_question_while_details_are_asked_then_yes_continues(
