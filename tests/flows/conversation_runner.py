@@ -39,7 +39,7 @@ from tests.flows.conftest import Teller
 from tests.flows.harness import Chat
 
 FOLDER = Path(__file__).parents[1] / "conversations"
-_VALUE = re.compile(r"\{(card|iban|phone|passcode|code)(?::([a-z]+))?(?::([A-Z]{3}))?\}")
+_VALUE = re.compile(r"\{(card|iban|last4|phone|passcode|code)(?::([a-z]+))?(?::([A-Z]{3}))?\}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,8 @@ async def run(teller: Teller, case: Case) -> None:
             last_message = {"text": await _fill(teller, str(step["say"])), "message_id": _id()}
             await chat.send(**last_message)
         elif "tap" in step:
-            last_message = {"payload": chat.payload(str(step["tap"])), "message_id": _id()}
+            title = await _fill(teller, str(step["tap"]))
+            last_message = {"payload": chat.payload(title), "message_id": _id()}
             await chat.send(**last_message)
         elif "payload" in step:
             last_message = {"payload": str(step["payload"]), "message_id": _id()}
@@ -153,8 +154,9 @@ async def _fill(teller: Teller, text: str) -> str:
             return str(customer["passcode"])
         if kind == "phone":
             return str(customer["phone"])
-        if kind == "iban":
-            return next(a["iban"] for a in customer["accounts"] if a["currency"] == currency)
+        if kind in ("iban", "last4"):
+            iban = next(a["iban"] for a in customer["accounts"] if a["currency"] == currency)
+            return str(iban) if kind == "iban" else str(iban)[-4:]
         bank = teller.conversations.services.bank
         cards = await bank.list_cards(UUID(customer["customer_id"]))
         token = await bank.create_card_reveal(cards[0].id)
