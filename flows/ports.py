@@ -45,6 +45,8 @@ class MediaStore(Protocol):
 
     async def get(self, media_id: str) -> Media | None: ...
 
+    async def delete(self, media_id: str) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Credentials:

@@ -204,7 +204,11 @@ async def kyc_upload(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
             raise
         _explain(ctx, error)
         ctx.record("kyc_document_refused", kind=kind.value, code=error.code)
+        await ctx.services.media.delete(media_id)  # a refused photo is kept nowhere
         return Outcome("refused")
+    # The bank keeps its own encrypted copy; an identity photo stays in chat's media no
+    # longer than it takes to hand it over.
+    await ctx.services.media.delete(media_id)
     ctx.record("kyc_document_uploaded", kind=kind.value)
     return Outcome()
 

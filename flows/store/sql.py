@@ -328,6 +328,10 @@ class SqlMediaStore:
             return None
         return Media(row.id, row.content_type, row.filename, bytes(row.data))
 
+    async def delete(self, media_id: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(delete(schema.media).where(schema.media.c.id == media_id))
+
     async def purge(self) -> int:
         async with self._db.transaction() as conn:
             done = await conn.execute(

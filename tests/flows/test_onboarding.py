@@ -8,6 +8,7 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
+from sqlalchemy import select
 
 from core.actors import Actor, ActorKind
 from core.bank import Bank
@@ -15,6 +16,7 @@ from core.crypto import Keyring
 from core.kyc.model import Decision
 from core.persistence.database import Database
 from flows.messages import Inbound, Kind
+from flows.store.schema import media
 from integrations.bank.kyc import KycApplicationStatus
 from integrations.bank.types import KycStatus
 from tests.fakes import MutableClock, run_jobs
@@ -101,6 +103,10 @@ async def test_a_newcomer_opens_an_account_and_sends_documents(teller: Teller) -
     assert {d.kind.value for d in application.documents} == {"passport", "selfie"}
     assert [a.currency for a in await bank.list_accounts(customer_id)] == ["EUR"]
     assert await teller.conversations.services.credentials.get(customer_id) is not None
+    # The identity photos were handed to the bank and are kept nowhere in chat.
+    async with teller.bank.db.read() as conn:
+        kept = (await conn.execute(select(media.c.content_type))).scalars().all()
+    assert not [t for t in kept if t in ("image/png", "image/jpeg")]
 
     # Coming back: the status and what happens next, not a second application.
     await chat.send(payload="cmd:menu")
