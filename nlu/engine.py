@@ -30,3 +30,14 @@ def fallback(
         language=language,
         extra={"reason": reason},
     )
+
+
+class NoEngine:
+    """Understands nothing: every message is ``nlu_fallback`` (``TELLER_NLU_ENGINE=off``,
+    for processes that serve only the API or buttons)."""
+
+    async def parse(self, text: str, language: str | None = None) -> ParseResult:
+        return fallback(text, language or "en", reason="nlu off")
+
+    async def close(self) -> None:
+        return None

@@ -18,7 +18,7 @@ from flows.ports import CodeSender
 from flows.store.redis_store import RedisConversationStore
 from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
-from nlu.engine import NluEngine
+from nlu.engine import NluEngine, NoEngine
 from teller import dev_pages, handoff_api, health, metrics
 from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
@@ -52,6 +52,8 @@ def create_app(
         engine: NluEngine
         if nlu is not None:
             engine = nlu
+        elif settings.nlu_engine == "off":
+            engine = NoEngine()
         else:
             loading = LoadingNlu(lambda: nlu_engine(settings))
             loading.start()

@@ -36,7 +36,7 @@ from integrations.messaging.dev_outbox import DevOutbox
 from integrations.messaging.routing import ByAddress
 from integrations.messaging.smtp_email import SmtpEmail
 from integrations.messaging.twilio_sms import TwilioSms
-from nlu.engine import NluEngine
+from nlu.engine import NluEngine, NoEngine
 from render.service import Renderer
 from teller.keys import load_keyring
 from teller.settings import ConfigurationError, Settings
@@ -167,6 +167,8 @@ def watch_signal(reloader: Reloader) -> None:
 def nlu_engine(settings: Settings) -> NluEngine:
     """The NLU engine the settings choose; the embedded one trains first when its cached
     model is missing or older than the training data (a minute or two, once)."""
+    if settings.nlu_engine == "off":
+        return NoEngine()
     if settings.nlu_engine == "rasa":
         from nlu.rasa import RasaEngine
 

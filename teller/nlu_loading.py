@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 
 from nlu.engine import NluEngine, fallback
@@ -31,8 +32,22 @@ class LoadingNlu:
         self._task = asyncio.create_task(self._load())
 
     async def _load(self) -> None:
+        # A daemon thread, not the loop's executor: stopping Teller during a first training
+        # must not wait for the training to finish.
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[NluEngine] = loop.create_future()
+
+        def work() -> None:
+            try:
+                engine = self._make()
+            except Exception as exc:
+                loop.call_soon_threadsafe(_settle, done, None, exc)
+            else:
+                loop.call_soon_threadsafe(_settle, done, engine, None)
+
+        threading.Thread(target=work, name="nlu-load", daemon=True).start()
         try:
-            self._engine = await asyncio.to_thread(self._make)
+            self._engine = await done
             log.info("the NLU model is loaded")
         except Exception as exc:  # reported by /readyz; typed messages get a fallback
             self._failure = type(exc).__name__
@@ -59,3 +74,14 @@ class LoadingNlu:
                 await self._task
         if self._engine is not None:
             await self._engine.close()
+
+
+def _settle(
+    future: asyncio.Future[NluEngine], engine: NluEngine | None, error: BaseException | None
+) -> None:
+    if future.done():  # cancelled while loading: Teller is stopping
+        return
+    if error is not None or engine is None:
+        future.set_exception(error or RuntimeError("no NLU engine"))
+    else:
+        future.set_result(engine)

@@ -93,7 +93,9 @@ class Settings(BaseSettings):
 
     # Understanding typed messages: the embedded engine (a model trained here, cached in
     # nlu_model_dir, by default <data_dir>/nlu-model) or a Rasa server.
-    nlu_engine: str = Field(default="embedded", pattern="^(embedded|rasa)$")
+    # "off": typed messages are not understood (buttons still work), for processes that
+    # serve only the core API, such as the ledger benchmark's servers.
+    nlu_engine: str = Field(default="embedded", pattern="^(embedded|rasa|off)$")
     nlu_model_dir: Path | None = None
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str | None = None

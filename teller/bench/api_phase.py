@@ -167,6 +167,7 @@ def api_server_env(database: URL, data_dir: str, keys: KeySpec, pool_size: int) 
             "TELLER_DATABASE_URL": database.render_as_string(hide_password=False),
             "TELLER_DATA_DIR": data_dir,
             "TELLER_RUN_JOBS": "false",
+            "TELLER_NLU_ENGINE": "off",  # the benchmark calls the API only: no chat model
             "TELLER_LOG_LEVEL": "WARNING",
             "TELLER_ENCRYPTION_KEYS": keys[0],
             "TELLER_INDEX_KEY": keys[1],
