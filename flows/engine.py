@@ -536,7 +536,7 @@ class Engine:
         elif buttons:
             self._buttons(turn, text, buttons)
         else:
-            turn.replies.append(Text(text))
+            turn.replies.append(Text(text, secret=step.secret))
             turn.state["buttons"] = []
 
     async def _choices(

@@ -71,6 +71,7 @@ class Button:
 @dataclass(frozen=True, slots=True)
 class Text:
     text: str
+    secret: bool = False  # the answer it asks for is secret (a passcode): never shown back
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +129,8 @@ Reply = Text | Buttons | Image | Document | RequestContact | SecureLink | Handof
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
     """The outbox's JSON form of a reply."""
     match reply:
-        case Text(text=text):
-            return {"type": "text", "text": text}
+        case Text(text=text, secret=secret):
+            return {"type": "text", "text": text, **({"secret": True} if secret else {})}
         case Buttons(text=text, buttons=buttons):
             return {
                 "type": "buttons",
@@ -164,7 +165,7 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     kind = data["type"]
     if kind == "text":
-        return Text(data["text"])
+        return Text(data["text"], bool(data.get("secret", False)))
     if kind == "buttons":
         buttons = tuple(Button(b["title"], b["payload"]) for b in data["buttons"])
         return Buttons(data["text"], buttons)
@@ -212,7 +213,7 @@ def degrade(reply: Reply, caps: Capabilities) -> list[Reply]:
         lines = [f"{n}. {b.title}" for n, b in enumerate(reply.buttons, 1)]
         return [Text(part) for part in _split("\n".join([reply.text, "", *lines]), caps.max_text)]
     if isinstance(reply, Text):
-        return [Text(part) for part in _split(reply.text, caps.max_text)]
+        return [Text(part, reply.secret) for part in _split(reply.text, caps.max_text)]
     if isinstance(reply, RequestContact) and not caps.request_contact:
         return [Text(reply.text)]
     return [reply]

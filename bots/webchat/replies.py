@@ -26,8 +26,9 @@ def to_json(reply: Reply) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for part in degrade(reply, CAPABILITIES):
         match part:
-            case Text(text=text):
-                out.append({"type": "text", "text": text})
+            case Text(text=text, secret=secret):
+                # "secret": the answer asked for (a passcode) should be typed hidden.
+                out.append({"type": "text", "text": text, **({"secret": True} if secret else {})})
             case Buttons(text=text, buttons=buttons):
                 out.append(
                     {

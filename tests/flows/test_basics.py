@@ -19,3 +19,19 @@ async def test_a_customer_sees_their_balances(teller: Teller) -> None:
     await chat.tap("Balance")
     assert "EUR" in chat.text()
     assert "€458.00" in chat.text() or "€458" in chat.text()
+
+
+async def test_the_passcode_question_asks_for_a_hidden_answer(teller: Teller) -> None:
+    chat = teller.as_customer("james")
+    await chat.begin("en")
+    anna_iban = next(a["iban"] for a in teller.customer("anna")["accounts"])
+    await chat.say(f"send 5 EUR to {anna_iban}")
+    await chat.tap("Confirm")
+    [question] = chat.replies
+    assert question == {
+        "type": "text",
+        "text": "Please enter your 6-digit passcode.",
+        "secret": True,
+    }
+    await chat.say(teller.customer("james")["passcode"])
+    assert all("secret" not in r for r in chat.replies)
