@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from flows import expressions, values
@@ -872,13 +873,10 @@ def _language(locale: str | None) -> str:
     return code if code in ("en", "cs", "ru", "uk") else "en"
 
 
-def _parse_time(raw: str) -> Any:
-    from datetime import datetime
-
+def _parse_time(raw: str) -> datetime:
     return datetime.fromisoformat(raw)
 
 
-def turn_payload(payload: str) -> Any:
-    from flows.messages import Inbound
-
+def turn_payload(payload: str) -> Inbound:
+    """A button's value as the message a parser reads (period presets)."""
     return Inbound("internal", "-", "-", Kind.PAYLOAD, payload=f"opt:0:{payload}")

@@ -18,7 +18,7 @@ from typing import Any
 
 from flows.context import Services, Turn
 from flows.engine import Engine
-from flows.messages import HandoffNotice, Inbound, Reply, Text, reply_to_dict
+from flows.messages import HandoffNotice, Inbound, Kind, Reply, Text, reply_to_dict
 from flows.notify import Notifier
 from flows.ports import ConversationStore, Record
 from flows.reloading import Reloader
@@ -152,7 +152,7 @@ class Conversations:
         async with self.store.turn(channel, user, None) as loaded:
             if loaded.version == 0:
                 raise HandoffError("CONVERSATION_NOT_FOUND", "no such conversation")
-            marker = Inbound(channel, user, "", _agent_kind(), text="")
+            marker = Inbound(channel, user, "", Kind.TEXT, text="")  # an agent's action
             turn = Turn(marker, loaded.state)
             await change(loaded.state, turn)
             now = self._now()
@@ -178,12 +178,6 @@ class Conversations:
         return Notifier(
             self.outbox, self.services.identities, self.store, self.services.catalog, self._now
         )
-
-
-def _agent_kind() -> Any:
-    from flows.messages import Kind
-
-    return Kind.TEXT
 
 
 def _transcript_form(reply: Reply) -> dict[str, Any]:
