@@ -174,7 +174,8 @@ def test_ranking_is_best_first_and_sums_to_one(trained: IntentClassifier) -> Non
 def test_hostile_input_is_answered_quickly(trained: IntentClassifier, text: str) -> None:
     started = time.perf_counter()
     ranking = trained.rank(text, "en")
-    assert time.perf_counter() - started < 0.5
+    # A hang guard (a shared, noisy machine), not a speed target: see `teller nlu eval`.
+    assert time.perf_counter() - started < 5
     assert len(ranking) == len(COMMANDS["en"])
     assert sum(p for _, p in ranking) == pytest.approx(1.0, abs=1e-6)
 

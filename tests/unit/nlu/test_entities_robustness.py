@@ -81,7 +81,9 @@ def test_bad_input_is_handled_quickly_without_errors(name: str, language: str) -
         entities = extract(text, language, today=TODAY, billers=BILLERS)
         elapsed = time.perf_counter() - started
     _well_formed(text, entities)
-    assert elapsed < 0.5, f"{name} took {elapsed:.2f} s"
+    # A guard against pathological (quadratic, backtracking) cases on a shared machine, not
+    # a speed target: speed is measured by `teller nlu eval` and the benchmarks.
+    assert elapsed < 5, f"{name} took {elapsed:.2f} s"
 
 
 def test_random_bytes_from_the_os_are_handled() -> None:
