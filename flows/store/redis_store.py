@@ -26,8 +26,13 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flows.ports import Loaded, Record, Transactions
-from flows.store.schema import conversations, inbound, transcript
-from flows.store.sql import SqlConversationStore, _enqueue
+from flows.store.schema import conversations, inbound
+from flows.store.sql import (
+    SqlConversationStore,
+    _enqueue,
+    conversation_row,
+    write_transcript,
+)
 
 log = logging.getLogger(__name__)
 
@@ -186,17 +191,9 @@ class RedisConversationStore:
         now = self._now()
         channel, user = entry["channel"], entry["user"]
         state = entry["state"]
-        handoff = state.get("handoff", {})
         values = {
-            "state": json.dumps(state, separators=(",", ":")),
+            **conversation_row(state, now, datetime.fromisoformat(entry["expires_at"])),
             "version": int(entry["version"]),
-            "customer_id": state.get("customer_id"),
-            "handoff": handoff.get("state", "bot"),
-            "handoff_since": datetime.fromisoformat(handoff["since"])
-            if handoff.get("since")
-            else None,
-            "updated_at": now,
-            "expires_at": datetime.fromisoformat(entry["expires_at"]),
         }
         try:
             async with self._db.transaction() as conn:
@@ -208,20 +205,11 @@ class RedisConversationStore:
                 ids = await _enqueue(
                     conn, channel, user, entry["replies"], now, bool(entry["delivered"])
                 )
-                if entry["records"]:
-                    await conn.execute(
-                        insert(transcript),
-                        [
-                            {
-                                "channel": channel,
-                                "user_ref": user,
-                                "direction": r["direction"],
-                                "body": json.dumps(r["body"], ensure_ascii=False),
-                                "at": datetime.fromisoformat(r["at"]),
-                            }
-                            for r in entry["records"]
-                        ],
-                    )
+                records = [
+                    Record(r["direction"], r["body"], datetime.fromisoformat(r["at"]))
+                    for r in entry["records"]
+                ]
+                await write_transcript(conn, channel, user, records)
                 # The conversation's row: what staff tools read (the queue, the state).
                 found = (
                     await conn.execute(

@@ -108,17 +108,7 @@ class SqlConversationStore:
         delivered: bool = False,
     ) -> list[int]:
         now = self._now()
-        state = loaded.state
-        handoff = state.get("handoff", {}).get("state", "bot")
-        since = state.get("handoff", {}).get("since")
-        values = {
-            "state": json.dumps(state, separators=(",", ":")),
-            "customer_id": state.get("customer_id"),
-            "handoff": handoff,
-            "handoff_since": datetime.fromisoformat(since) if since else None,
-            "updated_at": now,
-            "expires_at": expires_at,
-        }
+        values = conversation_row(loaded.state, now, expires_at)
         async with self._db.transaction() as conn:
             if message_id is not None:
                 try:
@@ -152,20 +142,7 @@ class SqlConversationStore:
                     raise StaleState("the conversation changed under its lock")
             loaded.version += 1
             ids = await _enqueue(conn, loaded.channel, loaded.user, replies, now, delivered)
-            if records:
-                await conn.execute(
-                    insert(transcript),
-                    [
-                        {
-                            "channel": loaded.channel,
-                            "user_ref": loaded.user,
-                            "direction": r.direction,
-                            "body": json.dumps(r.body, ensure_ascii=False),
-                            "at": r.at,
-                        }
-                        for r in records
-                    ],
-                )
+            await write_transcript(conn, loaded.channel, loaded.user, records)
         return ids
 
     async def load(self, channel: str, user: str) -> dict[str, Any] | None:
@@ -190,6 +167,39 @@ class SqlConversationStore:
                 )
             ).all()
         return [Record(r.direction, json.loads(r.body), _aware(r.at)) for r in reversed(rows)]
+
+
+def conversation_row(state: dict[str, Any], now: datetime, expires_at: datetime) -> dict[str, Any]:
+    """The conversation's row as staff tools read it (the handoff queue, the state)."""
+    handoff = state.get("handoff", {})
+    since = handoff.get("since")
+    return {
+        "state": json.dumps(state, separators=(",", ":")),
+        "customer_id": state.get("customer_id"),
+        "handoff": handoff.get("state", "bot"),
+        "handoff_since": datetime.fromisoformat(since) if since else None,
+        "updated_at": now,
+        "expires_at": expires_at,
+    }
+
+
+async def write_transcript(
+    conn: AsyncConnection, channel: str, user: str, records: list[Record]
+) -> None:
+    if records:
+        await conn.execute(
+            insert(transcript),
+            [
+                {
+                    "channel": channel,
+                    "user_ref": user,
+                    "direction": r.direction,
+                    "body": json.dumps(r.body, ensure_ascii=False),
+                    "at": r.at,
+                }
+                for r in records
+            ],
+        )
 
 
 async def _enqueue(
