@@ -122,30 +122,37 @@ def _problem_code(response: httpx.Response) -> str:
     return f"HTTP_{response.status_code}"
 
 
-def free_ports(count: int, host: str = API_HOST) -> list[int]:
-    """``count`` distinct ports nothing listens on right now (the servers bind them a moment
-    later): all held at once while choosing, so that no port is handed out twice."""
-    with ExitStack() as stack:
-        socks = [
-            stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            for _ in range(count)
-        ]
-        for sock in socks:
+def listening_sockets(count: int, host: str = API_HOST) -> list[socket.socket]:
+    """``count`` sockets bound to free local ports and listening, handed to the servers by
+    file descriptor. Binding here rather than in uvicorn leaves no moment in which the port
+    is free: a port only chosen here could be taken by another connection while the server
+    imports and starts (seconds on a loaded machine), and the server would fail to start."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, 0))
-        return [int(sock.getsockname()[1]) for sock in socks]
+            sock.listen(2048)
+            sock.set_inheritable(True)
+    except OSError:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
 
 
-def api_server_command(port: int) -> list[str]:
+def api_server_command(fd: int) -> list[str]:
+    """uvicorn serving Teller on the listening socket ``fd``, inherited from the bench."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
         "teller.app:create_app",
         "--factory",
-        "--host",
-        API_HOST,
-        "--port",
-        str(port),
+        "--fd",
+        str(fd),
         "--log-level",
         "warning",
         "--no-access-log",
@@ -213,11 +220,14 @@ class ApiServer:
 
     @classmethod
     async def start(
-        cls, database: URL, keys: KeySpec, port: int, data_dir: str, pool_size: int
+        cls, database: URL, keys: KeySpec, sock: socket.socket, data_dir: str, pool_size: int
     ) -> ApiServer:
+        fd = sock.fileno()
+        port = int(sock.getsockname()[1])
         try:
             process = await asyncio.create_subprocess_exec(
-                *api_server_command(port),
+                *api_server_command(fd),
+                pass_fds=(fd,),
                 env=api_server_env(database, data_dir, keys, pool_size),
                 cwd=data_dir,  # so no .env file, only the environment, configures it
                 stdin=asyncio.subprocess.DEVNULL,
@@ -291,11 +301,12 @@ async def api_servers(
     """One API server per entry of ``pool_sizes``, each on its own free local port, all
     ready (``/readyz`` answered 200) when this yields; all stopped when the block ends,
     however it ends. They start together, so two take about as long as one."""
-    with tempfile.TemporaryDirectory(prefix="teller-bench-api-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="teller-bench-api-") as data_dir, ExitStack() as held:
         servers: list[ApiServer] = []
+        socks = [held.enter_context(sock) for sock in listening_sockets(len(pool_sizes))]
         try:
-            for port, pool_size in zip(free_ports(len(pool_sizes)), pool_sizes, strict=True):
-                servers.append(await ApiServer.start(database, keys, port, data_dir, pool_size))
+            for sock, pool_size in zip(socks, pool_sizes, strict=True):
+                servers.append(await ApiServer.start(database, keys, sock, data_dir, pool_size))
             deadline = time.monotonic() + API_READY_TIMEOUT
             for server in servers:
                 await server.wait_ready(deadline)

@@ -53,10 +53,11 @@ async def base_database() -> AsyncIterator[str]:
         await admin.close()
 
 
-def _assert_summary(code: int, out: str) -> None:
-    """Exit code 0 and a last line in the summary's format, with the invariants kept."""
+def _assert_summary(code: int, out: str, err: str = "") -> None:
+    """Exit code 0 and a last line in the summary's format, with the invariants kept; on a
+    failure the message shows the bench's stderr too, where it says why it stopped."""
     last = out.strip().splitlines()[-1]
-    assert code == 0, out
+    assert code == 0, f"{out}\nstderr:\n{err}"
     match = SUMMARY.match(last)
     assert match is not None, last
     ledger_tps, pgbench_tps, ratio = (float(match.group(i)) for i in (1, 2, 3))
@@ -90,7 +91,8 @@ async def test_short_run_prints_the_summary_and_keeps_the_invariants(
 
     code = await run_ledger_bench(options)
 
-    _assert_summary(code, capsys.readouterr().out)
+    captured = capsys.readouterr()
+    _assert_summary(code, captured.out, captured.err)
     await _assert_scratch_dropped(base_database)
 
 
@@ -109,8 +111,9 @@ async def test_short_run_via_the_api_it_starts_and_stops(
 
     code = await run_ledger_bench(options)
 
-    out = capsys.readouterr().out
-    _assert_summary(code, out)
+    captured = capsys.readouterr()
+    out = captured.out
+    _assert_summary(code, out, captured.err)
     assert "uvicorn process(es) ready" in out
     await _assert_scratch_dropped(base_database)
 
@@ -145,7 +148,9 @@ def test_the_api_server_gets_the_scratch_database_and_the_runs_keys_only(
     assert env["TELLER_RUN_JOBS"] == "false"
     assert env["TELLER_DATA_DIR"] == "data-dir"
     assert env["TELLER_CURRENCIES"] == "EUR"  # the bench's: startup creates no bank accounts
-    assert "teller.app:create_app" in api_server_command(8000)
+    command = api_server_command(7)
+    assert "teller.app:create_app" in command
+    assert command[command.index("--fd") + 1] == "7"  # the bench binds the port itself
 
 
 async def test_refuses_a_database_that_is_not_postgresql(
