@@ -175,6 +175,76 @@ class Settings(BaseSettings):
     kyc_clamd_address: str = "tcp://127.0.0.1:3310"
     kyc_mrz_reader: Literal["auto", "tesseract", "off"] = "auto"
 
+    # Messengers. A channel is on when its token is set; each has an API base URL so that
+    # a local server or a test double (bots.doubles) can stand in for the platform.
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("TELEGRAM_BOT_TOKEN")
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=_plain("TELEGRAM_WEBHOOK_SECRET")
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org", validation_alias=_plain("TELEGRAM_API_URL")
+    )
+    telegram_bot_username: str | None = Field(
+        default=None, validation_alias=_plain("TELEGRAM_BOT_USERNAME")
+    )
+    # "webhook" (production) or "polling": getUpdates, for a machine with no public URL.
+    telegram_mode: Literal["webhook", "polling"] = Field(
+        default="webhook", validation_alias=_plain("TELEGRAM_MODE")
+    )
+    viber_auth_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("VIBER_AUTH_TOKEN")
+    )
+    viber_api_url: str = Field(
+        default="https://chatapi.viber.com", validation_alias=_plain("VIBER_API_URL")
+    )
+    viber_bot_name: str = Field(default="Teller", validation_alias=_plain("VIBER_BOT_NAME"))
+    viber_bot_avatar: str | None = Field(default=None, validation_alias=_plain("VIBER_BOT_AVATAR"))
+    viber_chat_uri: str | None = Field(default=None, validation_alias=_plain("VIBER_CHAT_URI"))
+    twilio_whatsapp_from: str | None = Field(
+        default=None, validation_alias=_plain("TWILIO_WHATSAPP_FROM")
+    )
+    whatsapp_access_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("WHATSAPP_ACCESS_TOKEN")
+    )
+    whatsapp_app_secret: SecretStr | None = Field(
+        default=None, validation_alias=_plain("WHATSAPP_APP_SECRET")
+    )
+    whatsapp_verify_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("WHATSAPP_VERIFY_TOKEN")
+    )
+    whatsapp_phone_number_id: str | None = Field(
+        default=None, validation_alias=_plain("WHATSAPP_PHONE_NUMBER_ID")
+    )
+    whatsapp_api_url: str = Field(
+        default="https://graph.facebook.com/v25.0", validation_alias=_plain("WHATSAPP_API_URL")
+    )
+    # The number customers write to (digits, for wa.me links), on either WhatsApp adapter.
+    whatsapp_number: str | None = Field(default=None, validation_alias=_plain("WHATSAPP_NUMBER"))
+    messenger_page_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("MESSENGER_PAGE_TOKEN")
+    )
+    messenger_app_secret: SecretStr | None = Field(
+        default=None, validation_alias=_plain("MESSENGER_APP_SECRET")
+    )
+    messenger_verify_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("MESSENGER_VERIFY_TOKEN")
+    )
+    messenger_api_url: str = Field(
+        default="https://graph.facebook.com/v25.0", validation_alias=_plain("MESSENGER_API_URL")
+    )
+    messenger_page_name: str | None = Field(
+        default=None, validation_alias=_plain("MESSENGER_PAGE_NAME")
+    )
+    # Approved message templates for notifications outside the 24-hour windows
+    # (WhatsApp); default: the file shipped in bots/.
+    channel_templates_file: Path | None = None
+    # Outbound delivery: attempts before a reply is given up, and the webhook queue's
+    # poll interval where other processes enqueue (PostgreSQL).
+    delivery_max_attempts: int = Field(default=8, ge=1, le=30)
+    queue_poll_seconds: float = Field(default=0.05, gt=0, le=5)
+
     @field_validator("currencies")
     @classmethod
     def _currencies(cls, value: str) -> str:
