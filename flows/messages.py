@@ -236,3 +236,43 @@ def _split(text: str, limit: int) -> list[str]:
     if rest:
         parts.append(rest)
     return parts
+
+
+# -- the queue's JSON form of an inbound message ----------------------------------------------
+
+
+def inbound_to_dict(msg: Inbound) -> dict[str, Any]:
+    """An inbound message as JSON for the queue; the attachment is never queued (the
+    channel downloads it just before the turn)."""
+    return {
+        "channel": msg.channel,
+        "user": msg.user,
+        "message_id": msg.message_id,
+        "kind": msg.kind.value,
+        "text": msg.text,
+        "payload": msg.payload,
+        "contact_phone": msg.contact_phone,
+        "contact_is_sender": msg.contact_is_sender,
+        "referral": msg.referral,
+        "locale": msg.locale,
+        "display_name": msg.display_name,
+        "at": msg.at.isoformat() if msg.at is not None else None,
+    }
+
+
+def inbound_from_dict(data: dict[str, Any]) -> Inbound:
+    at = data.get("at")
+    return Inbound(
+        channel=data["channel"],
+        user=data["user"],
+        message_id=data["message_id"],
+        kind=Kind(data["kind"]),
+        text=data.get("text", ""),
+        payload=data.get("payload", ""),
+        contact_phone=data.get("contact_phone"),
+        contact_is_sender=bool(data.get("contact_is_sender", False)),
+        referral=data.get("referral"),
+        locale=data.get("locale"),
+        display_name=data.get("display_name"),
+        at=datetime.fromisoformat(at) if at else None,
+    )

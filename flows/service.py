@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +20,9 @@ from flows.context import Services, Turn
 from flows.engine import Engine
 from flows.messages import HandoffNotice, Inbound, Kind, Reply, Text, reply_to_dict
 from flows.notify import Notifier
-from flows.ports import ConversationStore, Record
+from flows.ports import ConversationStore, Loaded, Record
 from flows.reloading import Reloader
+from flows.store.queue import Queued, SqlQueue
 from flows.store.sql import SqlOutbox
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,19 @@ log = logging.getLogger(__name__)
 class Handled:
     replies: list[Reply]
     outbox_ids: list[int]
+
+
+class RetryLater(Exception):
+    """A queued message cannot be prepared yet (its file did not download): try again
+    after ``delay`` seconds; the conversation's later messages wait for it."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+Prepare = Callable[[Queued], Awaitable[Inbound]]
 
 
 class HandoffError(ValueError):
@@ -49,13 +63,17 @@ class Conversations:
         outbox: SqlOutbox,
         services: Services,
         now: Callable[[], datetime],
+        queue: SqlQueue | None = None,
     ) -> None:
+        self.queue = queue  # messengers' messages waiting for their turn
         self.engine = engine
         self.store = store
         self.outbox = outbox
         self.services = services
         self._now = now
         self.reloader: Reloader | None = None  # watches the files in development
+        # Called after a turn or an agent's action saved replies: wakes the delivery.
+        self.on_saved: Callable[[], None] | None = None
 
     async def receive(self, msg: Inbound, *, inline: bool = False) -> Handled | None:
         """Handle one message; None when it was handled before (a redelivery).
@@ -67,36 +85,74 @@ class Conversations:
         async with self.store.turn(msg.channel, msg.user, msg.message_id) as loaded:
             if loaded.duplicate:
                 return None
-            before = copy.deepcopy(loaded.state)
-            customer = await self.services.identities.customer_of(msg.channel, msg.user)
-            if customer is not None:
-                loaded.state["customer_id"] = str(customer)
+            return await self._run(loaded, msg, inline)
+
+    async def receive_queued(self, channel: str, user: str, prepare: Prepare) -> int:
+        """Handle the conversation's queued messages oldest first, one turn at a time;
+        returns how many turns ran. Stops at a message that waits for a retry.
+
+        Each message is taken under the conversation's lock and only if it is still the
+        oldest queued one, so several workers in several processes keep the order the
+        messages arrived in. ``prepare`` turns a queued message into the one the turn sees
+        (the channel downloads attachments); it raises :class:`RetryLater` when it cannot
+        yet.
+        """
+        if self.queue is None:
+            raise RuntimeError("no queue: this Conversations serves inline channels only")
+        turns = 0
+        while True:
+            item = await self.queue.earliest(channel, user)
+            if item is None or not item.due:
+                return turns
+            if self.reloader is not None:
+                self.reloader.maybe_reload()
+            async with self.store.turn(channel, user, item.inbound.message_id) as loaded:
+                if not await self.queue.queued(item.id):
+                    continue  # another worker took it while this one waited for the lock
+                if loaded.duplicate:  # handled before a crash, or a late redelivery
+                    await self.queue.done(item.id)
+                    continue
+                try:
+                    msg = await prepare(item)
+                except RetryLater as later:
+                    await self.queue.retry(item.id, later.delay, later.reason)
+                    return turns
+                await self._run(loaded, msg, inline=False)
+                await self.queue.done(item.id)
+                turns += 1
+
+    async def _run(self, loaded: Loaded, msg: Inbound, inline: bool) -> Handled:
+        """One turn on a conversation loaded under its lock; saves its results."""
+        before = copy.deepcopy(loaded.state)
+        customer = await self.services.identities.customer_of(msg.channel, msg.user)
+        if customer is not None:
+            loaded.state["customer_id"] = str(customer)
+        turn = Turn(msg, loaded.state)
+        try:
+            await self.engine.handle(turn)
+        except Exception:
+            # A bug must not leave the customer without an answer or the conversation
+            # stuck in a broken step: say sorry, keep everything else as it was.
+            log.exception("a turn failed", extra={"channel": msg.channel})
+            loaded.state = before
+            loaded.state["stack"] = []
             turn = Turn(msg, loaded.state)
-            try:
-                await self.engine.handle(turn)
-            except Exception:
-                # A bug must not leave the customer without an answer or the conversation
-                # stuck in a broken step: say sorry, keep everything else as it was.
-                log.exception("a turn failed", extra={"channel": msg.channel})
-                loaded.state = before
-                loaded.state["stack"] = []
-                turn = Turn(msg, loaded.state)
-                turn.replies.append(
-                    Text(self.services.catalog.text(turn.language, "common.internal_error"))
-                )
-            loaded.state = turn.state
-            now = self._now()
-            records = turn.records + [
-                Record("out", _transcript_form(r), now) for r in turn.replies
-            ]
-            ids = await self.store.save(
-                loaded,
-                msg.message_id,
-                [reply_to_dict(r) for r in turn.replies],
-                records,
-                now + self.services.settings.conversation_ttl,
-                delivered=inline,
+            turn.replies.append(
+                Text(self.services.catalog.text(turn.language, "common.internal_error"))
             )
+        loaded.state = turn.state
+        now = self._now()
+        records = turn.records + [Record("out", _transcript_form(r), now) for r in turn.replies]
+        ids = await self.store.save(
+            loaded,
+            msg.message_id,
+            [reply_to_dict(r) for r in turn.replies],
+            records,
+            now + self.services.settings.conversation_ttl,
+            delivered=inline,
+        )
+        if ids and not inline and self.on_saved is not None:
+            self.on_saved()
         return Handled(turn.replies, ids)
 
     # -- handoff: bot → waiting → agent → bot ------------------------------------------------
@@ -166,7 +222,9 @@ class Conversations:
                 records,
                 now + self.services.settings.conversation_ttl,
             )
-            return dict(loaded.state.get("handoff", {}))
+        if turn.replies and self.on_saved is not None:
+            self.on_saved()
+        return dict(loaded.state.get("handoff", {}))
 
     async def transcript(self, channel: str, user: str) -> list[Record]:
         return await self.store.transcript(channel, user)

@@ -20,6 +20,7 @@ from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine, NoEngine
 from teller import dev_pages, handoff_api, health, metrics
+from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
 from teller.jobs import background_jobs
@@ -45,6 +46,7 @@ def create_app(
     settings = settings or Settings()
     configure_logging(json=settings.json_logs, level=settings.log_level)
     container = container or build(settings)
+    channels = build_channels(settings, container.db, flows_clock or now)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +69,7 @@ def create_app(
         jobs = []
         if run_jobs and settings.run_jobs:
             jobs = background_jobs(container, settings.hold_expiry_interval_seconds, stop)
+            jobs += channels.start(conversations, app.state.redis, stop)
         if isinstance(conversations.store, RedisConversationStore):
             jobs.append(asyncio.create_task(conversations.store.relay_forever(stop)))
         log.info("teller is ready", database=container.db.backend, env=settings.env.value)
@@ -80,6 +83,7 @@ def create_app(
             if nlu is None:
                 await engine.close()
             app.state.conversations.services.renderer.close()
+            await channels.close()
             await container.close()
 
     app = FastAPI(
@@ -91,11 +95,13 @@ def create_app(
         openapi_url=None,
     )
     app.state.container = container
+    app.state.channels = channels
     app.state.redis = None
     app.state.nlu = None  # a LoadingNlu while the model loads in the background
     app.state.metrics = Metrics()
     app.include_router(health.router)
     app.include_router(webchat.router)
+    app.include_router(channels.router())
     app.include_router(secure_pages.router)
     app.include_router(handoff_api.router)
     app.include_router(metrics.router)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from flows.ports import Transactions
@@ -44,6 +45,36 @@ inbound = Table(
     Column("channel", String(32), primary_key=True),
     Column("message_id", String(128), primary_key=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+queue = Table(
+    "flow_queue",
+    metadata,
+    # Messages from messengers' webhooks, waiting for their turn: the webhook only writes
+    # here (and answers 200); workers take them per conversation, oldest first.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("user_ref", String(128), nullable=False),
+    Column("message_id", String(128), nullable=False),
+    Column("body", Text, nullable=False),  # JSON: the inbound message and what to fetch
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("error", String(200)),
+    UniqueConstraint("channel", "message_id", name="uq_flow_queue_message"),
+    Index("ix_flow_queue_user", "channel", "user_ref", "id"),
+)
+
+contacts = Table(
+    "flow_contacts",
+    metadata,
+    # Per person and channel: when they last wrote (the 24-hour reply windows) and
+    # whether they can be reached at all (unsubscribed, blocked the bot).
+    Column("channel", String(32), primary_key=True),
+    Column("user_ref", String(128), primary_key=True),
+    Column("last_inbound_at", DateTime(timezone=True), nullable=False),
+    Column("unreachable", String(200)),
+    Column("unreachable_at", DateTime(timezone=True)),
 )
 
 outbox = Table(

@@ -17,8 +17,9 @@ import hashlib
 import json
 import secrets
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -232,12 +233,26 @@ async def _enqueue(
     return ids
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A reply waiting for delivery."""
+
+    id: int
+    reply: dict[str, Any]
+    attempts: int
+
+
+class _Taken(Exception):
+    """Another worker claimed some of the replies first."""
+
+
 class SqlOutbox:
     """Replies waiting for delivery, in order per conversation."""
 
     def __init__(self, db: Transactions, now: Any) -> None:
         self._db = db
         self._now = now
+        self.on_added: Callable[[], None] | None = None  # wakes the delivery
 
     async def add(
         self,
@@ -260,9 +275,12 @@ class SqlOutbox:
                             received_at=self._now(),
                         )
                     )
-                return await _enqueue(conn, channel, user, replies, self._now())
+                ids = await _enqueue(conn, channel, user, replies, self._now())
         except IntegrityError:
             return []
+        if ids and self.on_added is not None:
+            self.on_added()
+        return ids
 
     async def pending(
         self, channel: str, user: str | None = None, limit: int = 100
@@ -299,6 +317,104 @@ class SqlOutbox:
             else:
                 values["next_attempt_at"] = self._now() + timedelta(seconds=retry_in)
             await conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
+
+    async def due_batches(
+        self, channels: Sequence[str], limit: int = 500
+    ) -> list[tuple[str, str, list[Pending]]]:
+        """Per conversation, the replies that may go now: the oldest pending reply must be
+        due (a reply waiting for a retry holds back the later ones, so order is kept), and
+        the batch runs up to the first one that is not due."""
+        if not channels:
+            return []
+        now = self._now()
+        query = (
+            select(
+                outbox.c.id,
+                outbox.c.channel,
+                outbox.c.user_ref,
+                outbox.c.reply,
+                outbox.c.attempts,
+                outbox.c.next_attempt_at,
+            )
+            .where(and_(outbox.c.status == "pending", outbox.c.channel.in_(list(channels))))
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        batches: dict[tuple[str, str], list[Pending]] = {}
+        closed: set[tuple[str, str]] = set()
+        for row in rows:
+            key = (row.channel, row.user_ref)
+            if key in closed:
+                continue
+            if _aware(row.next_attempt_at) > now:
+                closed.add(key)
+                continue
+            batches.setdefault(key, []).append(
+                Pending(row.id, json.loads(row.reply), row.attempts)
+            )
+        return [(channel, user, batch) for (channel, user), batch in batches.items()]
+
+    async def claim(self, ids: Sequence[int], lease: float) -> bool:
+        """Take ``ids`` for delivery for ``lease`` seconds, all or none: False when another
+        worker took any of them first. A crashed worker's claim lapses with its lease."""
+        now = self._now()
+        try:
+            async with self._db.transaction() as conn:
+                done = await conn.execute(
+                    update(outbox)
+                    .where(
+                        and_(
+                            outbox.c.id.in_(list(ids)),
+                            outbox.c.status == "pending",
+                            outbox.c.next_attempt_at <= now,
+                        )
+                    )
+                    .values(next_attempt_at=now + timedelta(seconds=lease))
+                )
+                if done.rowcount != len(ids):
+                    raise _Taken
+        except _Taken:
+            return False
+        return True
+
+    async def release(self, ids: Sequence[int]) -> None:
+        """Claimed replies not attempted: due again (behind any that wait for a retry)."""
+        if not ids:
+            return
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(and_(outbox.c.id.in_(list(ids)), outbox.c.status == "pending"))
+                .values(next_attempt_at=self._now())
+            )
+
+    async def failures(self, channel: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Replies given up on, newest first: for staff and ``teller doctor``."""
+        query = select(
+            outbox.c.id,
+            outbox.c.channel,
+            outbox.c.user_ref,
+            outbox.c.attempts,
+            outbox.c.error,
+            outbox.c.created_at,
+        ).where(outbox.c.status == "failed")
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query.order_by(outbox.c.id.desc()).limit(limit))).all()
+        return [
+            {
+                "id": r.id,
+                "channel": r.channel,
+                "user": r.user_ref,
+                "attempts": r.attempts,
+                "error": r.error,
+                "created_at": _aware(r.created_at).isoformat(),
+            }
+            for r in rows
+        ]
 
     async def status(self, outbox_id: int) -> str | None:
         async with self._db.read() as conn:

@@ -1,0 +1,246 @@
+"""The queue between messengers' webhooks and conversation turns, and who can be reached.
+
+A webhook writes each new message here and answers at once; a worker later takes a
+conversation's messages in the order they arrived, one at a time, under the
+conversation's lock (see ``Conversations.receive_queued``). A message id already handled
+(``flow_inbound``) or already queued is not queued again, so a redelivered webhook adds
+nothing. A row leaves the queue once its turn is saved; a crash in between leaves it
+queued, and its next turn finds it handled and only removes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from flows.messages import Inbound, inbound_from_dict, inbound_to_dict
+from flows.ports import Transactions
+from flows.store.schema import contacts, inbound, queue
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message waiting for its turn, with the channel's notes on what to fetch."""
+
+    id: int
+    inbound: Inbound
+    fetch: dict[str, str]
+    attempts: int
+    due: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The oldest queued message of one conversation."""
+
+    channel: str
+    user: str
+    id: int
+
+
+class SqlQueue:
+    def __init__(self, db: Transactions, now: Any) -> None:
+        self._db = db
+        self._now = now
+
+    async def add(self, items: Sequence[tuple[Inbound, dict[str, str]]]) -> int:
+        """Queue the messages not seen before; returns how many were new. The people who
+        wrote are marked as having written now (their reply windows open)."""
+        if not items:
+            return 0
+        now = self._now()
+        added = 0
+        async with self._db.transaction() as conn:
+            for msg, fetch in items:
+                handled = await conn.execute(
+                    select(
+                        exists().where(
+                            and_(
+                                inbound.c.channel == msg.channel,
+                                inbound.c.message_id == msg.message_id,
+                            )
+                        )
+                    )
+                )
+                if handled.scalar():
+                    continue
+                body = json.dumps({"inbound": inbound_to_dict(msg), "fetch": fetch})
+                row = {
+                    "channel": msg.channel,
+                    "user_ref": msg.user,
+                    "message_id": msg.message_id,
+                    "body": body,
+                    "received_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+                done = await conn.execute(
+                    self._insert(queue).values(**row).on_conflict_do_nothing()
+                )
+                if done.rowcount:
+                    added += 1
+            for channel, user in {(m.channel, m.user) for m, _ in items}:
+                await touch(conn, self._insert, channel, user, now)
+        return added
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self._db.backend == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    async def heads(self, limit: int = 500) -> list[Head]:
+        """Conversations whose oldest queued message is due, oldest first."""
+        now = self._now()
+        async with self._db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(queue.c.id, queue.c.channel, queue.c.user_ref, queue.c.next_attempt_at)
+                    .order_by(queue.c.id)
+                    .limit(limit)
+                )
+            ).all()
+        seen: set[tuple[str, str]] = set()
+        heads: list[Head] = []
+        for row in rows:
+            key = (row.channel, row.user_ref)
+            if key in seen:
+                continue
+            seen.add(key)
+            if _aware(row.next_attempt_at) <= now:
+                heads.append(Head(row.channel, row.user_ref, row.id))
+        return heads
+
+    async def earliest(self, channel: str, user: str) -> Queued | None:
+        """The conversation's oldest queued message (due or not)."""
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(queue.c.id, queue.c.body, queue.c.attempts, queue.c.next_attempt_at)
+                    .where(and_(queue.c.channel == channel, queue.c.user_ref == user))
+                    .order_by(queue.c.id)
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return None
+        body = json.loads(row.body)
+        return Queued(
+            row.id,
+            inbound_from_dict(body["inbound"]),
+            dict(body.get("fetch", {})),
+            row.attempts,
+            _aware(row.next_attempt_at) <= self._now(),
+        )
+
+    async def queued(self, item_id: int) -> bool:
+        async with self._db.read() as conn:
+            found = await conn.execute(select(queue.c.id).where(queue.c.id == item_id))
+            return found.first() is not None
+
+    async def done(self, item_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(delete(queue).where(queue.c.id == item_id))
+
+    async def retry(self, item_id: int, delay: float, reason: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                update(queue)
+                .where(queue.c.id == item_id)
+                .values(
+                    attempts=queue.c.attempts + 1,
+                    next_attempt_at=self._now() + timedelta(seconds=delay),
+                    error=reason[:200],
+                )
+            )
+
+    async def size(self) -> int:
+        async with self._db.read() as conn:
+            return int((await conn.execute(select(func.count()).select_from(queue))).scalar_one())
+
+
+async def touch(conn: AsyncConnection, insert: Any, channel: str, user: str, at: datetime) -> None:
+    """The person wrote at ``at``: their reply window opens and they are reachable again."""
+    statement = insert(contacts).values(
+        channel=channel, user_ref=user, last_inbound_at=at, unreachable=None, unreachable_at=None
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[contacts.c.channel, contacts.c.user_ref],
+            set_={"last_inbound_at": at, "unreachable": None, "unreachable_at": None},
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    last_inbound_at: datetime
+    unreachable: str | None
+
+
+class SqlContacts:
+    """When each person last wrote, and whether they can be reached."""
+
+    def __init__(self, db: Transactions, now: Any) -> None:
+        self._db = db
+        self._now = now
+
+    async def get(self, channel: str, user: str) -> Contact | None:
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(contacts.c.last_inbound_at, contacts.c.unreachable).where(
+                        and_(contacts.c.channel == channel, contacts.c.user_ref == user)
+                    )
+                )
+            ).first()
+        return None if row is None else Contact(_aware(row.last_inbound_at), row.unreachable)
+
+    async def window_open(self, channel: str, user: str, hours: int | None) -> bool:
+        """Whether a free-form message may be sent: always on channels with no window."""
+        if hours is None:
+            return True
+        contact = await self.get(channel, user)
+        if contact is None:
+            return False
+        now: datetime = self._now()
+        return now - contact.last_inbound_at < timedelta(hours=hours)
+
+    async def mark_unreachable(self, channel: str, user: str, reason: str) -> None:
+        now = self._now()
+        async with self._db.transaction() as conn:
+            done = await conn.execute(
+                update(contacts)
+                .where(and_(contacts.c.channel == channel, contacts.c.user_ref == user))
+                .values(unreachable=reason[:200], unreachable_at=now)
+            )
+            if not done.rowcount:
+                dialect = postgresql if self._db.backend == "postgresql" else sqlite
+                await conn.execute(
+                    dialect.insert(contacts)
+                    .values(
+                        channel=channel,
+                        user_ref=user,
+                        last_inbound_at=now - timedelta(days=365),
+                        unreachable=reason[:200],
+                        unreachable_at=now,
+                    )
+                    .on_conflict_do_nothing()
+                )
+
+    async def mark_reachable(self, channel: str, user: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                update(contacts)
+                .where(and_(contacts.c.channel == channel, contacts.c.user_ref == user))
+                .values(unreachable=None, unreachable_at=None)
+            )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
