@@ -37,6 +37,9 @@ class FlowSettings:
     interrupt_threshold: float = 0.7
     code_ttl: timedelta = timedelta(minutes=10)
     development: bool = True
+    # A referral code's link for a channel (``t.me/<bot>?start=CODE`` …), None where that
+    # messenger is not configured: the web chat's link is used instead.
+    deep_link: Callable[[str, str], str | None] | None = None
 
 
 @dataclass

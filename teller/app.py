@@ -104,6 +104,7 @@ def create_app(
     app.include_router(channels.router())
     app.include_router(secure_pages.router)
     app.include_router(handoff_api.router)
+    app.include_router(handoff_api.deliveries)
     app.include_router(metrics.router)
     app.mount(
         "/api/v1",

@@ -31,6 +31,14 @@ from teller.conversations import now
 from teller.settings import Settings
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Where each platform calls Teller (behind TELLER_PUBLIC_URL).
+WEBHOOK_PATHS = {
+    "telegram": "/webhooks/telegram",
+    "viber": "/webhooks/viber",
+    "whatsapp_twilio": "/webhooks/whatsapp/twilio",
+    "whatsapp_cloud": "/webhooks/whatsapp/cloud",
+    "messenger": "/webhooks/messenger",
+}
 
 
 class PublicMedia:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -66,25 +64,37 @@ def serve(host: str | None, port: int | None) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the background jobs (hold expiry, the job queue) without serving HTTP."""
-    from teller.jobs import background_jobs
-    from teller.wiring import build
+    """Run the background jobs (hold expiry, the job queue) and the messengers' workers
+    (queued messages → conversations, the outbox → messengers) without serving HTTP."""
+    from teller.worker import run_worker
 
-    async def run(settings: Settings) -> None:
-        container = build(settings)
-        await container.start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            await asyncio.gather(
-                *background_jobs(container, settings.hold_expiry_interval_seconds, stop)
-            )
-        finally:
-            await container.close()
+    _run(run_worker)
 
-    _run(run)
+
+@main.command()
+def doctor() -> None:
+    """Check the database, Redis, the public URL and every configured messenger (token,
+    webhook, failed deliveries); print the fix for what is wrong. Exit 1 on a failure."""
+    from teller.doctor import doctor_checks, render
+
+    checks = _run(doctor_checks)
+    click.echo(render(checks))
+    sys.exit(0 if all(c.ok for c in checks) else 1)
+
+
+@main.group()
+def channels() -> None:
+    """Messenger channels."""
+
+
+@channels.command("setup")
+def channels_setup() -> None:
+    """Register the webhooks of the configured messengers at TELLER_PUBLIC_URL (where the
+    platform allows it; otherwise print what to set in the platform's console)."""
+    from teller.doctor import setup_channels
+
+    for line in _run(setup_channels):
+        click.echo(line)
 
 
 @main.group()

@@ -38,6 +38,7 @@ from integrations.messaging.smtp_email import SmtpEmail
 from integrations.messaging.twilio_sms import TwilioSms
 from nlu.engine import NluEngine, NoEngine
 from render.service import Renderer
+from teller.deeplinks import deep_links
 from teller.keys import load_keyring
 from teller.settings import ConfigurationError, Settings
 from teller.wiring import Container
@@ -123,6 +124,7 @@ def build_conversations(
         passcode_idle=timedelta(minutes=settings.passcode_idle_minutes),
         step_up_minor=step_up_amounts(settings.step_up_amounts),
         conversation_ttl=timedelta(hours=settings.conversation_ttl_hours),
+        deep_link=deep_links(settings),
     )
     services = Services(
         bank=LocalBank(container.bank, CHAT_ACTOR),

@@ -135,3 +135,17 @@ async def reply(channel: str, user: str, body: AgentText, request: Request) -> R
 @router.post("/{channel}/{user}/release")
 async def release(channel: str, user: str, request: Request) -> Response:
     return await _act(request, channel, user, "release")
+
+
+deliveries = APIRouter(prefix="/backoffice/api/deliveries")
+
+
+@deliveries.get("/failed")
+async def failed_deliveries(request: Request, channel: str | None = None) -> Response:
+    """Replies that could not be delivered (bot blocked, window closed, given up after
+    retries), newest first, with the reason: staff reach these customers another way."""
+    who = await _principal(request)
+    if isinstance(who, Response):
+        return who
+    failures = await _conversations(request).outbox.failures(channel, limit=200)
+    return JSONResponse({"failed": failures})

@@ -1,9 +1,10 @@
 """Inviting friends: the customer's personal code and link in the running referral
 program, the picture to share, what their invitations earned, and partners' cashback.
 
-The link opens Teller's web chat with the code (``/webchat?ref=CODE``): every customer
-can open it whatever messenger they use, and the web chat hands the code to the
-conversation that starts (decision 0063).
+The link is the deep link of the messenger the customer talks on (``t.me/<bot>?start=CODE``,
+``viber://pa?chatURI=…&context=CODE``, ``m.me/<page>?ref=CODE``, ``wa.me/<number>?text=…``)
+when that messenger is configured, else the web chat's (``/webchat?ref=CODE``), which
+opens anywhere and hands the code to the conversation that starts (decision 0063).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ async def _program(ctx: ActionContext) -> ReferralProgram | None:
 
 
 def invite_link(ctx: ActionContext, code: str) -> str:
-    return f"{ctx.services.settings.base_url}/webchat?ref={quote(code, safe='')}"
+    """The link for the messenger the customer is talking on (friends are likely there
+    too), or the web chat's, which opens in any browser."""
+    settings = ctx.services.settings
+    if settings.deep_link is not None:
+        link = settings.deep_link(ctx.turn.msg.channel, code)
+        if link:
+            return link
+    return f"{settings.base_url}/webchat?ref={quote(code, safe='')}"
 
 
 @action("invite_code", outcomes=("no_program",))
