@@ -2,7 +2,7 @@
 
 Every URL here holds the bot token, so no URL may escape: :class:`ApiError` carries the
 method, Telegram's status and description and nothing of the request, and httpx's own
-exceptions are never chained (``from None``) because their ``request.url`` has the token.
+exceptions are never chained, not even as context: their ``request.url`` has the token.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class BotApi:
         timeout (a long poll waits longer than any ordinary call)."""
         url = f"{self._base}/bot{self._token}/{method}"
         extra: dict[str, Any] = {} if seconds is None else {"timeout": seconds}
+        failure = ""
         try:
             if files:
                 response = await self._http.post(
@@ -65,9 +66,11 @@ class BotApi:
             else:
                 response = await self._http.post(url, json=params or {}, **extra)
         except httpx.TimeoutException:
-            raise ApiError(method, None, "timed out") from None
+            failure = "timed out"
         except httpx.HTTPError:
-            raise ApiError(method, None, "connection failed") from None
+            failure = "connection failed"
+        if failure:  # raised outside the handler: httpx's exception is not even the context
+            raise ApiError(method, None, failure)
         return _result(method, response)
 
     async def download(self, file_path: str, limit: int) -> bytes:
@@ -76,6 +79,7 @@ class BotApi:
         url = f"{self._base}/file/bot{self._token}/{quote(file_path)}"
         chunks: list[bytes] = []
         size = 0
+        failure = ""
         try:
             async with self._http.stream("GET", url) as response:
                 if response.status_code != 200:
@@ -86,9 +90,11 @@ class BotApi:
                         raise FileTooLarge
                     chunks.append(chunk)
         except httpx.TimeoutException:
-            raise ApiError("download", None, "timed out") from None
+            failure = "timed out"
         except httpx.HTTPError:
-            raise ApiError("download", None, "connection failed") from None
+            failure = "connection failed"
+        if failure:
+            raise ApiError("download", None, failure)
         return b"".join(chunks)
 
 
