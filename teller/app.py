@@ -23,6 +23,7 @@ from teller import dev_pages, handoff_api, health, metrics
 from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
+from teller.fastpath import WebhookFastPath, direct_handlers
 from teller.jobs import background_jobs
 from teller.logs import configure_logging
 from teller.metrics import Metrics, MetricsMiddleware
@@ -101,7 +102,6 @@ def create_app(
     app.state.metrics = Metrics()
     app.include_router(health.router)
     app.include_router(webchat.router)
-    app.include_router(channels.router())
     app.include_router(secure_pages.router)
     app.include_router(handoff_api.router)
     app.include_router(handoff_api.deliveries)
@@ -111,6 +111,13 @@ def create_app(
         create_api(
             container.bank, container.authenticator, max_body_bytes=settings.max_body_bytes
         ),
+    )
+    webhooks = channels.router()
+    app.include_router(webhooks)
+    app.add_middleware(
+        WebhookFastPath,
+        handlers=direct_handlers(webhooks.routes),
+        max_body_bytes=max(settings.max_body_bytes, 1024 * 1024),  # batched Meta deliveries
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     acquirer = container.bank.cardmoney.topups.acquirer

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -50,45 +50,57 @@ class SqlQueue:
         self._db = db
         self._now = now
 
-    async def add(self, items: Sequence[tuple[Inbound, dict[str, str]]]) -> int:
-        """Queue the messages not seen before; returns how many were new. The people who
-        wrote are marked as having written now (their reply windows open)."""
+    async def add(self, items: Sequence[tuple[Inbound, dict[str, str]]]) -> list[bool]:
+        """Queue the messages not seen before, in one transaction; for each, whether it
+        was new. The people who wrote are marked as having written now (their reply
+        windows open). Multi-row statements: webhooks arriving together are written
+        together (see ``bots.pipeline.intake``)."""
         if not items:
-            return 0
+            return []
         now = self._now()
-        added = 0
         async with self._db.transaction() as conn:
-            for msg, fetch in items:
-                handled = await conn.execute(
-                    select(
-                        exists().where(
-                            and_(
-                                inbound.c.channel == msg.channel,
-                                inbound.c.message_id == msg.message_id,
-                            )
-                        )
+            handled: set[tuple[str, str]] = set()
+            for channel in {m.channel for m, _ in items}:
+                ids = [m.message_id for m, _ in items if m.channel == channel]
+                rows = await conn.execute(
+                    select(inbound.c.message_id).where(
+                        and_(inbound.c.channel == channel, inbound.c.message_id.in_(ids))
                     )
                 )
-                if handled.scalar():
+                handled.update((channel, r.message_id) for r in rows)
+            fresh: dict[tuple[str, str], dict[str, Any]] = {}
+            for msg, fetch in items:
+                key = (msg.channel, msg.message_id)
+                if key in handled or key in fresh:
                     continue
-                body = json.dumps({"inbound": inbound_to_dict(msg), "fetch": fetch})
-                row = {
+                fresh[key] = {
                     "channel": msg.channel,
                     "user_ref": msg.user,
                     "message_id": msg.message_id,
-                    "body": body,
+                    "body": json.dumps({"inbound": inbound_to_dict(msg), "fetch": fetch}),
                     "received_at": now,
                     "attempts": 0,
                     "next_attempt_at": now,
                 }
+            added: set[tuple[str, str]] = set()
+            if fresh:
                 done = await conn.execute(
-                    self._insert(queue).values(**row).on_conflict_do_nothing()
+                    self._insert(queue)
+                    .values(list(fresh.values()))
+                    .on_conflict_do_nothing()
+                    .returning(queue.c.channel, queue.c.message_id)
                 )
-                if done.rowcount:
-                    added += 1
-            for channel, user in {(m.channel, m.user) for m, _ in items}:
-                await touch(conn, self._insert, channel, user, now)
-        return added
+                added = {(r.channel, r.message_id) for r in done}
+            people = sorted({(m.channel, m.user) for m, _ in items})
+            await touch(conn, self._insert, people, now)
+        # The first of several copies in one batch counts as the new one.
+        counted: set[tuple[str, str]] = set()
+        result = []
+        for msg, _ in items:
+            key = (msg.channel, msg.message_id)
+            result.append(key in added and key not in counted)
+            counted.add(key)
+        return result
 
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self._db.backend == "postgresql" else sqlite
@@ -164,10 +176,23 @@ class SqlQueue:
             return int((await conn.execute(select(func.count()).select_from(queue))).scalar_one())
 
 
-async def touch(conn: AsyncConnection, insert: Any, channel: str, user: str, at: datetime) -> None:
-    """The person wrote at ``at``: their reply window opens and they are reachable again."""
+async def touch(
+    conn: AsyncConnection, insert: Any, people: Sequence[tuple[str, str]], at: datetime
+) -> None:
+    """These people wrote at ``at``: their reply windows open and they are reachable."""
+    if not people:
+        return
     statement = insert(contacts).values(
-        channel=channel, user_ref=user, last_inbound_at=at, unreachable=None, unreachable_at=None
+        [
+            {
+                "channel": channel,
+                "user_ref": user,
+                "last_inbound_at": at,
+                "unreachable": None,
+                "unreachable_at": None,
+            }
+            for channel, user in people
+        ]
     )
     await conn.execute(
         statement.on_conflict_do_update(
