@@ -167,8 +167,7 @@ def _media(base: Inbound, kind: Kind, message: dict[str, Any], default_name: str
     url = _str(message.get("media"))
     if not url or not url.startswith(("https://", "http://")):
         return Enqueue(Received(base))
-    name = _str(message.get("file_name")) or default_name
-    fetch = {"url": url, "filename": name[:255]}
+    fetch = {"url": url, "filename": _file_name(message.get("file_name"), default_name)}
     size = message.get("size")
     if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
         fetch["size"] = str(size)
@@ -227,6 +226,13 @@ def _time(value: object) -> datetime | None:
         except OverflowError:
             return None
     return None
+
+
+def _file_name(value: object, default: str) -> str:
+    """The sender's file name as a bare name: no folders, no control characters."""
+    name = (_str(value) or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
+    return name[:255] or default
 
 
 def _dict(value: object) -> dict[str, Any]:

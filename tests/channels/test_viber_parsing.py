@@ -160,6 +160,22 @@ def test_file_is_a_document_to_fetch() -> None:
     assert outcome.received.fetch == {"url": media, "filename": "statement.pdf", "size": "10"}
 
 
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\tmp\\id.jpg", "id.jpg"),
+        ("..", "document"),
+        ("a\nb.pdf", "ab.pdf"),
+    ],
+)
+def test_a_file_name_is_a_bare_name(name: str, kept: str) -> None:
+    body = message({"type": "file", "media": "https://dl-media.viber.com/x", "file_name": name})
+    outcome = parse(body)
+    assert isinstance(outcome, Enqueue)
+    assert outcome.received.fetch["filename"] == kept
+
+
 def test_a_picture_without_a_usable_url_is_empty_text() -> None:
     msg = enqueued(parse(message({"type": "picture", "media": "file:///etc/passwd"})))
     assert (msg.kind, msg.text) == (Kind.TEXT, "")
