@@ -50,7 +50,8 @@ class Intake(Protocol):
 
     async def accept(self, received: Sequence[Received]) -> int:
         """Record each message's platform id and enqueue the new ones; a redelivered id is
-        ignored. Returns how many were new. Fast: one short write, no processing."""
+        ignored. Fast: one short write shared with the webhooks arriving at the same time,
+        no processing. Returns how many messages of that write were new (0: all seen)."""
         ...
 
     async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:
@@ -64,8 +65,10 @@ class MediaSource(Protocol):
 
     async def get(self, media_id: str) -> Media | None: ...
 
-    def public_url(self, media_id: str) -> str:
-        """A URL the platform can fetch the file from (unguessable, expires with it)."""
+    def public_url(self, media_id: str, filename: str = "") -> str:
+        """A URL the platform can fetch the file from (unguessable, expires with it). With
+        ``filename`` the URL ends with it: platforms name files and guess picture types
+        from the URL."""
         ...
 
 

@@ -133,7 +133,12 @@ class PlatformDouble:
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         # No log_config: uvicorn then leaves the process's logging alone.
         config = uvicorn.Config(
-            self.app(), log_config=None, log_level=None, lifespan="off", ws="none"
+            self.app(),
+            log_config=None,
+            log_level=None,
+            lifespan="off",
+            ws="none",
+            access_log=False,
         )
         server = uvicorn.Server(config)
         self._server = server

@@ -112,11 +112,12 @@ def create_app(
             container.bank, container.authenticator, max_body_bytes=settings.max_body_bytes
         ),
     )
-    webhooks = channels.router()
-    app.include_router(webhooks)
+    webhooks = channels.routers()
+    for router in webhooks:
+        app.include_router(router, prefix="/webhooks", include_in_schema=False)
     app.add_middleware(
         WebhookFastPath,
-        handlers=direct_handlers(webhooks.routes),
+        handlers=direct_handlers(webhooks, prefix="/webhooks"),
         max_body_bytes=max(settings.max_body_bytes, 1024 * 1024),  # batched Meta deliveries
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter
@@ -51,8 +52,9 @@ class PublicMedia:
     async def get(self, media_id: str) -> Media | None:
         return await self._store.get(media_id)
 
-    def public_url(self, media_id: str) -> str:
-        return f"{self._base}/webchat/media/{media_id}"
+    def public_url(self, media_id: str, filename: str = "") -> str:
+        url = f"{self._base}/webchat/media/{media_id}"
+        return f"{url}/{quote(filename, safe='')}" if filename else url
 
 
 def secret(value: object) -> str | None:
@@ -74,6 +76,7 @@ def build_adapters(settings: Settings, deps: AdapterDeps) -> dict[str, ChannelAd
                 webhook_secret=secret(settings.telegram_webhook_secret),
                 api_url=settings.telegram_api_url,
                 bot_username=settings.telegram_bot_username,
+                mode=settings.telegram_mode,
             ),
             deps,
         )
@@ -157,11 +160,9 @@ class Channels:
     inbound: InboundWorker | None = None
     delivery: DeliveryWorker | None = None
 
-    def router(self) -> APIRouter:
-        router = APIRouter(prefix="/webhooks", include_in_schema=False)
-        for adapter in self.adapters.values():
-            router.include_router(adapter.router(self.intake))
-        return router
+    def routers(self) -> list[APIRouter]:
+        """Each channel's webhook routes, to be mounted under ``/webhooks``."""
+        return [adapter.router(self.intake) for adapter in self.adapters.values()]
 
     def start(
         self, conversations: Conversations, redis: Redis | None, stop: asyncio.Event

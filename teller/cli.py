@@ -355,6 +355,24 @@ def bench_get_card(customers: int, database_url: str | None) -> None:
     sys.exit(uvloop.run(run_get_card_bench(options, settings)))
 
 
+@bench.command("webhooks")
+@click.option("--seconds", type=float, default=10.0, show_default=True, help="per phase")
+@click.option("--connections", type=int, default=32, show_default=True)
+@click.option("--rate", type=float, default=100.0, show_default=True, help="e2e messages/s")
+@click.option("--customers", type=int, default=200, show_default=True, help="e2e chats")
+def bench_webhooks(seconds: float, connections: int, rate: float, customers: int) -> None:
+    """A bare ASGI endpoint, Teller's Telegram webhook ingestion and end to end (webhook in
+    → answer at a local Telegram double); the last line is webhook_rps=<n> bare_rps=<m>
+    ratio=<n/m> webhook_p99_ms=<x> e2e_msgs_per_s=<y> e2e_p99_ms=<z>."""
+    from teller.bench.webhooks import WebhookBenchOptions, run_webhook_bench
+
+    if seconds <= 0 or connections < 1 or rate <= 0 or customers < 1:
+        raise click.BadParameter("seconds, connections, rate and customers are positive")
+    _settings()  # logging as configured
+    options = WebhookBenchOptions(seconds, connections, rate, customers)
+    sys.exit(uvloop.run(run_webhook_bench(options)))
+
+
 @bench.command("render")
 @click.option("--samples", type=int, default=200, show_default=True, help="pictures per kind")
 def bench_render(samples: int) -> None:

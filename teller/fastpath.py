@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,9 +25,12 @@ from bots.problems import problem
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def direct_handlers(routes: Sequence[BaseRoute]) -> dict[str, tuple[APIRoute, Handler]]:
-    """POST routes whose endpoint takes just the request, by path."""
+def direct_handlers(
+    routers: Sequence[APIRouter], prefix: str
+) -> dict[str, tuple[APIRoute, Handler]]:
+    """POST routes whose endpoint takes just the request, by their path under ``prefix``."""
     found: dict[str, tuple[APIRoute, Handler]] = {}
+    routes: list[BaseRoute] = [route for router in routers for route in router.routes]
     for route in routes:
         if not isinstance(route, APIRoute) or "POST" not in (route.methods or set()):
             continue
@@ -34,7 +38,7 @@ def direct_handlers(routes: Sequence[BaseRoute]) -> dict[str, tuple[APIRoute, Ha
             continue
         parameters = list(inspect.signature(route.endpoint).parameters.values())
         if len(parameters) == 1 and parameters[0].annotation in (Request, "Request"):
-            found[route.path] = (route, route.endpoint)
+            found[prefix + route.path] = (route, route.endpoint)
     return found
 
 

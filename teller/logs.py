@@ -261,6 +261,8 @@ def _install(handler: logging.Handler, level: int) -> None:
         old.close()
     root.addHandler(handler)
     root.setLevel(level)
+    # httpx logs each request's URL at INFO, and some platforms' URLs hold a bot token.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     for name in _OWN_HANDLER_LOGGERS:
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()

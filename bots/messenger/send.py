@@ -70,9 +70,9 @@ def _messages(out: Outgoing, media: MediaSource) -> list[dict[str, Any]]:
                 {"text": text[:MAX_TEXT], "quick_replies": [{"content_type": "user_phone_number"}]}
             ]
         case Image():
-            return _file("image", media.public_url(reply.media_id), reply.caption)
+            return _file("image", media.public_url(reply.media_id, reply.filename), reply.caption)
         case Document():
-            return _file("file", media.public_url(reply.media_id), reply.caption)
+            return _file("file", media.public_url(reply.media_id, reply.filename), reply.caption)
         case SecureLink(url=url, text=text, title=title):
             if url.startswith("https://") and len(text) <= MAX_TEMPLATE_TEXT:
                 return [_link_button(text or title, title, url)]

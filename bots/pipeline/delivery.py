@@ -115,8 +115,8 @@ class DeliveryWorker:
     async def _send_batch(self, adapter: ChannelAdapter, user: str, batch: list[Pending]) -> None:
         contact = await self._contacts.get(adapter.name, user)
         window = await self._contacts.window_open(adapter.name, user, adapter.window_hours)
-        language = "en"
-        if not window and self._language_of is not None:
+        language = "en"  # for templates and the platform's own labels ("Choose")
+        if self._language_of is not None:
             language = await self._language_of(adapter.name, user)
         unreachable = contact.unreachable if contact is not None else None
         for index, pending in enumerate(batch):

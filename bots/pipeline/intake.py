@@ -28,7 +28,8 @@ class QueueIntake:
         self._queue = queue
         self._contacts = contacts
         self._wake = wake
-        self._waiting: list[tuple[list[tuple[Inbound, dict[str, str]]], asyncio.Future[int]]] = []
+        self._waiting: list[tuple[list[tuple[Inbound, dict[str, str]]], asyncio.Future[int]]]
+        self._waiting = []
         self._writer: asyncio.Task[None] | None = None
 
     async def accept(self, received: Sequence[Received]) -> int:
@@ -52,13 +53,10 @@ class QueueIntake:
                     if not done.done():
                         done.set_exception(exc)
                 continue
-            offset = 0
-            for items_of, done in batch:
-                count = sum(new[offset : offset + len(items_of)])
-                offset += len(items_of)
+            for _, done in batch:
                 if not done.done():
-                    done.set_result(count)
-            if any(new):
+                    done.set_result(new)  # new in the batch: what the wake-up needs
+            if new:
                 self._wake.set()
 
     async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:

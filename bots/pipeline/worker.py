@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Mapping
 
 from bots.channel import ChannelAdapter, PrepareError, Received
@@ -24,6 +25,7 @@ from flows.store.queue import Queued
 log = logging.getLogger(__name__)
 
 MAX_PREPARE_ATTEMPTS = 5
+PURGE_EVERY = 3600.0  # seconds between forgetting week-old handled messages
 
 
 def retry_delay(attempts: int) -> float:
@@ -52,10 +54,14 @@ class InboundWorker:
         self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
+        purged = 0.0
         while not stop.is_set():
             self._wake.clear()
             try:
                 await self.round()
+                if time.monotonic() - purged > PURGE_EVERY:
+                    purged = time.monotonic()
+                    await self._queue.purge()
             except Exception:
                 log.exception("the inbound worker's round failed")  # next round retries
             with contextlib.suppress(TimeoutError):
@@ -79,7 +85,7 @@ class InboundWorker:
             key = (head.channel, head.user)
             if key in self._active:
                 continue
-            task = asyncio.create_task(self._conversation(*key))
+            task = asyncio.create_task(self._conversation(head.channel, head.user, head.id))
             self._active[key] = task
             task.add_done_callback(functools.partial(self._forget, key))
             started += 1
@@ -93,12 +99,16 @@ class InboundWorker:
         while await self.round() or self._active:
             await asyncio.gather(*list(self._active.values()), return_exceptions=True)
 
-    async def _conversation(self, channel: str, user: str) -> None:
+    async def _conversation(self, channel: str, user: str, head: int) -> None:
         async with self._slots:
             try:
                 await self._conversations.receive_queued(channel, user, self._prepare)
             except Exception:
+                # A bug, not the customer's doing: the message waits a little rather than
+                # failing again at once, round after round.
                 log.exception("a queued conversation failed", extra={"channel": channel})
+                with contextlib.suppress(Exception):
+                    await self._queue.retry(head, 5.0, "the turn failed")
             # A message queued meanwhile for this conversation is picked up next round.
             self._wake.set()
 

@@ -67,8 +67,8 @@ class BotApi:
                 response = await self._http.post(url, json=params or {}, **extra)
         except httpx.TimeoutException:
             failure = "timed out"
-        except httpx.HTTPError:
-            failure = "connection failed"
+        except httpx.HTTPError as exc:  # its type only: its message may hold the URL
+            failure = f"connection failed ({type(exc).__name__})"
         if failure:  # raised outside the handler: httpx's exception is not even the context
             raise ApiError(method, None, failure)
         return _result(method, response)

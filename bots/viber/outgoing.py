@@ -92,11 +92,11 @@ class Composer:
                 # so the button is gone once another message follows.
                 extra = {"tracking_data": link_marker(url), "keyboard": _keyboard([key])}
                 return self._texts(user, f"{text}\n{url}" if text else url, extra=extra)
-            case Image(media_id=media_id, caption=caption):
+            case Image(media_id=media_id, caption=caption, filename=picture_name):
                 short = caption if len(caption) <= MAX_PICTURE_TEXT else ""
                 picture = self._base(user, "picture") | {
                     "text": short,
-                    "media": self._media.public_url(media_id),
+                    "media": self._media.public_url(media_id, picture_name),
                 }
                 rest = self._texts(user, caption) if caption and not short else []
                 return [picture, *rest]
@@ -107,7 +107,7 @@ class Composer:
                 if len(stored.data) > MAX_FILE_BYTES:
                     raise DeliveryError("viber: the document is over 50 MB", permanent=True)
                 file = self._base(user, "file") | {
-                    "media": self._media.public_url(media_id),
+                    "media": self._media.public_url(media_id, filename or stored.filename),
                     "size": len(stored.data),
                     "file_name": _file_name(filename or stored.filename),
                 }

@@ -116,6 +116,7 @@ async def _handle(request: Request, msg: Inbound) -> Response:
 
 
 @router.get("/media/{media_id}")
+@router.get("/media/{media_id}/{filename}")  # the name platforms show and guess types from
 async def media(media_id: str, request: Request) -> Response:
     found = await _conversations(request).services.media.get(media_id)
     if found is None:

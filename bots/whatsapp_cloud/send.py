@@ -81,9 +81,11 @@ def _contents(out: Outgoing, media: MediaSource) -> list[dict[str, Any]]:
         case Buttons():
             return _buttons(reply, out.language)
         case Image():
-            return [_media("image", media.public_url(reply.media_id), reply.caption)]
+            return [
+                _media("image", media.public_url(reply.media_id, reply.filename), reply.caption)
+            ]
         case Document():
-            link = media.public_url(reply.media_id)
+            link = media.public_url(reply.media_id, reply.filename)
             return [_media("document", link, reply.caption, reply.filename)]
         case SecureLink(url=url, text=text, title=title):
             if url.startswith("https://"):

@@ -75,7 +75,7 @@ class Sender:
         if isinstance(reply, Buttons):
             await self._buttons(out, reply)
         elif isinstance(reply, Image | Document):
-            fields = {"MediaUrl": self.media.public_url(reply.media_id)}
+            fields = {"MediaUrl": self.media.public_url(reply.media_id, reply.filename)}
             if reply.caption:
                 fields["Body"] = reply.caption
             await self._post(out, fields)

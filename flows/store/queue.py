@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.messages import Inbound, inbound_from_dict, inbound_to_dict
 from flows.ports import Transactions
-from flows.store.schema import contacts, inbound, queue
+from flows.store.schema import contacts, queue
+
+KEEP_DONE = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,61 +51,44 @@ class SqlQueue:
         self._db = db
         self._now = now
 
-    async def add(self, items: Sequence[tuple[Inbound, dict[str, str]]]) -> list[bool]:
-        """Queue the messages not seen before, in one transaction; for each, whether it
-        was new. The people who wrote are marked as having written now (their reply
-        windows open). Multi-row statements: webhooks arriving together are written
-        together (see ``bots.pipeline.intake``)."""
+    async def add(self, items: Sequence[tuple[Inbound, dict[str, str]]]) -> int:
+        """Queue the messages whose platform ids are new, in one transaction; returns how
+        many were. The people who wrote are marked as having written now (their reply
+        windows open). Two prepared statements run once each for many rows: webhooks
+        arriving together are written together (see ``bots.pipeline.intake``)."""
         if not items:
-            return []
+            return 0
         now = self._now()
+        rows = [
+            {
+                "channel": msg.channel,
+                "user_ref": msg.user,
+                "message_id": msg.message_id,
+                "body": json.dumps({"inbound": inbound_to_dict(msg), "fetch": fetch}),
+                "received_at": now,
+                "next_attempt_at": now,
+            }
+            for msg, fetch in items
+        ]
+        people = [
+            {"channel": channel, "user_ref": user, "at": now}
+            for channel, user in sorted({(m.channel, m.user) for m, _ in items})
+        ]
         async with self._db.transaction() as conn:
-            handled: set[tuple[str, str]] = set()
-            for channel in {m.channel for m, _ in items}:
-                ids = [m.message_id for m, _ in items if m.channel == channel]
-                rows = await conn.execute(
-                    select(inbound.c.message_id).where(
-                        and_(inbound.c.channel == channel, inbound.c.message_id.in_(ids))
-                    )
-                )
-                handled.update((channel, r.message_id) for r in rows)
-            fresh: dict[tuple[str, str], dict[str, Any]] = {}
-            for msg, fetch in items:
-                key = (msg.channel, msg.message_id)
-                if key in handled or key in fresh:
-                    continue
-                fresh[key] = {
-                    "channel": msg.channel,
-                    "user_ref": msg.user,
-                    "message_id": msg.message_id,
-                    "body": json.dumps({"inbound": inbound_to_dict(msg), "fetch": fetch}),
-                    "received_at": now,
-                    "attempts": 0,
-                    "next_attempt_at": now,
+            if self._db.backend == "postgresql":
+                # One statement over arrays: asyncpg reports no row count for executemany.
+                arrays = {
+                    "channels": [r["channel"] for r in rows],
+                    "users": [r["user_ref"] for r in rows],
+                    "ids": [r["message_id"] for r in rows],
+                    "bodies": [r["body"] for r in rows],
+                    "now": now,
                 }
-            added: set[tuple[str, str]] = set()
-            if fresh:
-                done = await conn.execute(
-                    self._insert(queue)
-                    .values(list(fresh.values()))
-                    .on_conflict_do_nothing()
-                    .returning(queue.c.channel, queue.c.message_id)
-                )
-                added = {(r.channel, r.message_id) for r in done}
-            people = sorted({(m.channel, m.user) for m, _ in items})
-            await touch(conn, self._insert, people, now)
-        # The first of several copies in one batch counts as the new one.
-        counted: set[tuple[str, str]] = set()
-        result = []
-        for msg, _ in items:
-            key = (msg.channel, msg.message_id)
-            result.append(key in added and key not in counted)
-            counted.add(key)
-        return result
-
-    def _insert(self, table: Any) -> Any:
-        dialect = postgresql if self._db.backend == "postgresql" else sqlite
-        return dialect.insert(table)
+                added = len((await conn.execute(_QUEUE_ARRAYS, arrays)).all())
+            else:
+                added = max(0, int((await conn.execute(_QUEUE, rows)).rowcount))
+            await conn.execute(_TOUCH, people)
+        return added
 
     async def heads(self, limit: int = 500) -> list[Head]:
         """Conversations whose oldest queued message is due, oldest first."""
@@ -113,6 +97,7 @@ class SqlQueue:
             rows = (
                 await conn.execute(
                     select(queue.c.id, queue.c.channel, queue.c.user_ref, queue.c.next_attempt_at)
+                    .where(queue.c.done_at.is_(None))
                     .order_by(queue.c.id)
                     .limit(limit)
                 )
@@ -134,7 +119,13 @@ class SqlQueue:
             row = (
                 await conn.execute(
                     select(queue.c.id, queue.c.body, queue.c.attempts, queue.c.next_attempt_at)
-                    .where(and_(queue.c.channel == channel, queue.c.user_ref == user))
+                    .where(
+                        and_(
+                            queue.c.channel == channel,
+                            queue.c.user_ref == user,
+                            queue.c.done_at.is_(None),
+                        )
+                    )
                     .order_by(queue.c.id)
                     .limit(1)
                 )
@@ -152,12 +143,26 @@ class SqlQueue:
 
     async def queued(self, item_id: int) -> bool:
         async with self._db.read() as conn:
-            found = await conn.execute(select(queue.c.id).where(queue.c.id == item_id))
+            found = await conn.execute(
+                select(queue.c.id).where(and_(queue.c.id == item_id, queue.c.done_at.is_(None)))
+            )
             return found.first() is not None
 
     async def done(self, item_id: int) -> None:
+        """The message's turn is saved: it stays as the record of its platform id."""
         async with self._db.transaction() as conn:
-            await conn.execute(delete(queue).where(queue.c.id == item_id))
+            await conn.execute(
+                update(queue).where(queue.c.id == item_id).values(done_at=self._now(), body="")
+            )
+
+    async def purge(self, older_than: timedelta = KEEP_DONE) -> int:
+        """Forget handled messages after ``older_than`` (platforms redeliver for at most
+        a week; a later redelivery still finds the message handled in the conversation)."""
+        async with self._db.transaction() as conn:
+            gone = await conn.execute(
+                delete(queue).where(queue.c.done_at < self._now() - older_than)
+            )
+        return int(gone.rowcount)
 
     async def retry(self, item_id: int, delay: float, reason: str) -> None:
         async with self._db.transaction() as conn:
@@ -173,33 +178,28 @@ class SqlQueue:
 
     async def size(self) -> int:
         async with self._db.read() as conn:
-            return int((await conn.execute(select(func.count()).select_from(queue))).scalar_one())
+            waiting = select(func.count()).select_from(queue).where(queue.c.done_at.is_(None))
+            return int((await conn.execute(waiting)).scalar_one())
 
 
-async def touch(
-    conn: AsyncConnection, insert: Any, people: Sequence[tuple[str, str]], at: datetime
-) -> None:
-    """These people wrote at ``at``: their reply windows open and they are reachable."""
-    if not people:
-        return
-    statement = insert(contacts).values(
-        [
-            {
-                "channel": channel,
-                "user_ref": user,
-                "last_inbound_at": at,
-                "unreachable": None,
-                "unreachable_at": None,
-            }
-            for channel, user in people
-        ]
-    )
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[contacts.c.channel, contacts.c.user_ref],
-            set_={"last_inbound_at": at, "unreachable": None, "unreachable_at": None},
-        )
-    )
+# The intake's two statements, text so that they are prepared once and run for many rows
+# (SQLite and PostgreSQL share this ON CONFLICT syntax).
+_QUEUE = text(
+    "INSERT INTO flow_queue (channel, user_ref, message_id, body, received_at, attempts,"
+    " next_attempt_at) VALUES (:channel, :user_ref, :message_id, :body, :received_at, 0,"
+    " :next_attempt_at) ON CONFLICT (channel, message_id) DO NOTHING"
+)
+_QUEUE_ARRAYS = text(
+    "INSERT INTO flow_queue (channel, user_ref, message_id, body, received_at, attempts,"
+    " next_attempt_at) SELECT c, u, m, b, :now, 0, :now FROM unnest(CAST(:channels AS"
+    " varchar[]), CAST(:users AS varchar[]), CAST(:ids AS varchar[]), CAST(:bodies AS"
+    " text[])) AS t(c, u, m, b) ON CONFLICT (channel, message_id) DO NOTHING RETURNING id"
+)
+_TOUCH = text(
+    "INSERT INTO flow_contacts (channel, user_ref, last_inbound_at) VALUES (:channel,"
+    " :user_ref, :at) ON CONFLICT (channel, user_ref) DO UPDATE SET last_inbound_at ="
+    " excluded.last_inbound_at, unreachable = NULL, unreachable_at = NULL"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from flows.ports import Transactions
@@ -50,8 +51,9 @@ inbound = Table(
 queue = Table(
     "flow_queue",
     metadata,
-    # Messages from messengers' webhooks, waiting for their turn: the webhook only writes
-    # here (and answers 200); workers take them per conversation, oldest first.
+    # Messages from messengers' webhooks: the webhook only writes here (and answers 200);
+    # workers take them per conversation, oldest first, and mark them done. Done rows stay
+    # a week as the record of platform message ids, so a redelivery is not queued again.
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("channel", String(32), nullable=False),
     Column("user_ref", String(128), nullable=False),
@@ -61,8 +63,10 @@ queue = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("error", String(200)),
+    Column("done_at", DateTime(timezone=True)),
     UniqueConstraint("channel", "message_id", name="uq_flow_queue_message"),
-    Index("ix_flow_queue_user", "channel", "user_ref", "id"),
+    Index("ix_flow_queue_user", "channel", "user_ref", "done_at", "id"),
+    Index("ix_flow_queue_waiting", "done_at", "id"),
 )
 
 contacts = Table(
@@ -144,6 +148,9 @@ secure_links = Table(
 
 
 async def prepare(db: Transactions) -> None:
-    """Create flows' tables that are missing."""
+    """Create flows' tables that are missing. Several processes starting together (replicas,
+    a benchmark's servers) take turns on PostgreSQL, or two would create the same table."""
     async with db.transaction() as conn:
+        if db.backend == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('flows', 7))"))
         await conn.run_sync(metadata.create_all, checkfirst=True)

@@ -45,7 +45,7 @@ class Store:
     async def get(self, media_id: str) -> Media | None:
         return self.items.get(media_id)
 
-    def public_url(self, media_id: str) -> str:
+    def public_url(self, media_id: str, filename: str = "") -> str:
         return f"https://teller.example/media/{media_id}"
 
 
@@ -376,5 +376,5 @@ async def test_a_connection_failure_is_retried() -> None:
         with pytest.raises(DeliveryError) as caught:
             await send(adapter, Text("hi"))
     assert not caught.value.permanent
-    assert caught.value.reason == "telegram sendMessage: connection failed"
+    assert caught.value.reason == "telegram sendMessage: connection failed (ConnectError)"
     assert_no_leaks(caught.value)

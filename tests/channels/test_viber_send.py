@@ -45,7 +45,7 @@ class Store:
     async def get(self, media_id: str) -> Media | None:
         return self.items.get(media_id)
 
-    def public_url(self, media_id: str) -> str:
+    def public_url(self, media_id: str, filename: str = "") -> str:
         return f"https://teller.example/media/{media_id}/{self.items[media_id].filename}"
 
 

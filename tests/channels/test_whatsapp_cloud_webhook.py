@@ -71,7 +71,7 @@ class NoMedia:
     async def get(self, media_id: str) -> Media | None:
         return None
 
-    def public_url(self, media_id: str) -> str:
+    def public_url(self, media_id: str, filename: str = "") -> str:
         return f"https://teller.test/webchat/media/{media_id}"
 
 

@@ -92,7 +92,7 @@ class Pictures:
     async def get(self, media_id: str) -> Media | None:
         return Media(media_id, "image/png", "card.png", b"png")
 
-    def public_url(self, media_id: str) -> str:
+    def public_url(self, media_id: str, filename: str = "") -> str:
         return f"{PUBLIC}/webchat/media/{media_id}"
 
 
