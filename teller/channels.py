@@ -172,7 +172,12 @@ class Channels:
         # Several processes share PostgreSQL: poll for their messages often. The embedded
         # default is one process, which wakes its own worker at once.
         poll = self.settings.queue_poll_seconds if self.db.backend == "postgresql" else 1.0
-        self.inbound = InboundWorker(conversations, self.adapters, self.inbound_wake, poll=poll)
+        # A turn holds one database connection for its lock and takes others while it
+        # runs: more turns at once than a third of the pool would wait on each other.
+        turns = max(1, min(32, self.settings.database_pool_size // 3))
+        self.inbound = InboundWorker(
+            conversations, self.adapters, self.inbound_wake, poll=poll, concurrency=turns
+        )
         limiter: Limiter = RedisLimiter(redis) if redis is not None else LocalLimiter()
         self.delivery = DeliveryWorker(
             self.outbox,
