@@ -12,14 +12,13 @@ person marked unreachable when the platform says they are, and the next replies 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bots.channel import ChannelAdapter, DeliveryError, Outgoing
 from bots.pipeline.limits import Limiter
+from bots.pipeline.rounds import Rounds
 from flows.messages import degrade, reply_from_dict
 from flows.store.queue import SqlContacts
 from flows.store.sql import Pending, SqlOutbox
@@ -35,7 +34,7 @@ def backoff(attempts: int) -> float:
     return float(min(600, 2 ** (attempts + 1)))
 
 
-class DeliveryWorker:
+class DeliveryWorker(Rounds):
     def __init__(
         self,
         outbox: SqlOutbox,
@@ -49,68 +48,32 @@ class DeliveryWorker:
         poll: float = 0.5,
         concurrency: int = 32,
     ) -> None:
+        super().__init__(wake, poll, concurrency)
         self._outbox = outbox
         self._contacts = contacts
         self._adapters = adapters
         self._limiter = limiter
-        self._wake = wake
         self._language_of = language_of
         self._max_attempts = max_attempts
-        self._poll = poll
-        self._slots = asyncio.Semaphore(concurrency)
-        self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self._wake.clear()
-            try:
-                await self.round()
-            except Exception:
-                log.exception("the delivery round failed")  # the next round retries
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wait(stop), self._poll)
-        for task in list(self._active.values()):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-
-    async def _wait(self, stop: asyncio.Event) -> None:
-        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
 
     async def round(self) -> int:
         started = 0
         for channel, user, batch in await self._outbox.due_batches(list(self._adapters)):
             key = (channel, user)
-            if key in self._active:
+            if self.busy(key):
                 continue
             if not await self._outbox.claim([p.id for p in batch], LEASE_SECONDS):
                 continue  # another process has them
-            task = asyncio.create_task(self._deliver(channel, user, batch))
-            self._active[key] = task
-            task.add_done_callback(functools.partial(self._forget, key))
+            self.start(key, self._deliver(channel, user, batch))
             started += 1
         return started
 
-    def _forget(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
-        self._active.pop(key, None)
-
-    async def drain(self) -> None:
-        """Rounds until nothing is due (tests and benchmarks)."""
-        while await self.round() or self._active:
-            await asyncio.gather(*list(self._active.values()), return_exceptions=True)
-
     async def _deliver(self, channel: str, user: str, batch: list[Pending]) -> None:
-        async with self._slots:
-            try:
-                await self._send_batch(self._adapters[channel], user, batch)
-            except Exception:
-                log.exception("delivery failed unexpectedly", extra={"channel": channel})
-                await self._outbox.release([p.id for p in batch])
-            self._wake.set()  # replies queued meanwhile go next round
+        try:
+            await self._send_batch(self._adapters[channel], user, batch)
+        except Exception:
+            log.exception("delivery failed unexpectedly", extra={"channel": channel})
+            await self._outbox.release([p.id for p in batch])
 
     async def _send_batch(self, adapter: ChannelAdapter, user: str, batch: list[Pending]) -> None:
         contact = await self._contacts.get(adapter.name, user)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Mapping
 
 from bots.channel import ChannelAdapter, PrepareError, Received
+from bots.pipeline.rounds import Rounds
 from flows.messages import Inbound, Kind
 from flows.service import Conversations, RetryLater
 from flows.store.queue import Queued
@@ -33,7 +33,7 @@ def retry_delay(attempts: int) -> float:
     return float(min(60, 2**attempts))
 
 
-class InboundWorker:
+class InboundWorker(Rounds):
     def __init__(
         self,
         conversations: Conversations,
@@ -45,72 +45,37 @@ class InboundWorker:
     ) -> None:
         if conversations.queue is None:
             raise ValueError("the inbound worker needs a queue")
+        super().__init__(wake, poll, concurrency)
         self._conversations = conversations
         self._queue = conversations.queue
         self._adapters = adapters
-        self._wake = wake
-        self._poll = poll
-        self._slots = asyncio.Semaphore(concurrency)
-        self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
-
-    async def run(self, stop: asyncio.Event) -> None:
-        purged = 0.0
-        while not stop.is_set():
-            self._wake.clear()
-            try:
-                await self.round()
-                if time.monotonic() - purged > PURGE_EVERY:
-                    purged = time.monotonic()
-                    await self._queue.purge()
-            except Exception:
-                log.exception("the inbound worker's round failed")  # next round retries
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wait(stop), self._poll)
-        for task in list(self._active.values()):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-
-    async def _wait(self, stop: asyncio.Event) -> None:
-        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
+        self._purged = 0.0
 
     async def round(self) -> int:
         """Start a task for each conversation with a due message; returns how many."""
         started = 0
         for head in await self._queue.heads():
             key = (head.channel, head.user)
-            if key in self._active:
+            if self.busy(key):
                 continue
-            task = asyncio.create_task(self._conversation(head.channel, head.user, head.id))
-            self._active[key] = task
-            task.add_done_callback(functools.partial(self._forget, key))
+            self.start(key, self._conversation(head.channel, head.user, head.id))
             started += 1
         return started
 
-    def _forget(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
-        self._active.pop(key, None)
-
-    async def drain(self) -> None:
-        """Run rounds until nothing due is left (tests and benchmarks)."""
-        while await self.round() or self._active:
-            await asyncio.gather(*list(self._active.values()), return_exceptions=True)
+    async def housekeeping(self) -> None:
+        if time.monotonic() - self._purged > PURGE_EVERY:
+            self._purged = time.monotonic()
+            await self._queue.purge()
 
     async def _conversation(self, channel: str, user: str, head: int) -> None:
-        async with self._slots:
-            try:
-                await self._conversations.receive_queued(channel, user, self._prepare)
-            except Exception:
-                # A bug, not the customer's doing: the message waits a little rather than
-                # failing again at once, round after round.
-                log.exception("a queued conversation failed", extra={"channel": channel})
-                with contextlib.suppress(Exception):
-                    await self._queue.retry(head, 5.0, "the turn failed")
-            # A message queued meanwhile for this conversation is picked up next round.
-            self._wake.set()
+        try:
+            await self._conversations.receive_queued(channel, user, self._prepare)
+        except Exception:
+            # A bug, not the customer's doing: the message waits a little rather than
+            # failing again at once, round after round.
+            log.exception("a queued conversation failed", extra={"channel": channel})
+            with contextlib.suppress(Exception):
+                await self._queue.retry(head, 5.0, "the turn failed")
 
     async def _prepare(self, item: Queued) -> Inbound:
         adapter = self._adapters.get(item.inbound.channel)
