@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 import structlog
 from fastapi import FastAPI
 
+from backoffice.app import mount_backoffice
 from bots.webchat import routes as webchat
 from core.api.app import create_api
 from flows import secure_pages
@@ -20,6 +21,7 @@ from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine, NoEngine
 from teller import dev_pages, handoff_api, health, metrics
+from teller.backoffice import backoffice_of
 from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
@@ -106,6 +108,7 @@ def create_app(
     app.include_router(handoff_api.router)
     app.include_router(handoff_api.deliveries)
     app.include_router(metrics.router)
+    mount_backoffice(app, backoffice_of(settings, container, flows_clock or now))
     app.mount(
         "/api/v1",
         create_api(

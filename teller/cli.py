@@ -226,6 +226,75 @@ def apikey_revoke(name: str) -> None:
 
 
 @main.group()
+def staff() -> None:
+    """Back-office staff accounts (local sign-in: password and TOTP)."""
+
+
+@staff.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="The staff member's full name")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="agent, kyc_reviewer, marketer, risk_officer, admin or auditor",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of prompting",
+)
+def staff_create(username: str, name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a local staff account; prints the TOTP enrolment URI once, as JSON."""
+    from backoffice.accounts import AccountError
+    from backoffice.roles import parse_roles
+    from core.actors import Actor, ActorKind
+    from core.audit import log as audit_log
+    from teller.backoffice import backoffice_of
+    from teller.conversations import now
+    from teller.wiring import build
+
+    try:
+        chosen = parse_roles(list(roles))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--role") from exc
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+    async def run(settings: Settings) -> dict[str, object]:
+        container = build(settings)
+        try:
+            await container.start()
+            bo = backoffice_of(settings, container, now)
+            created = await bo.accounts.create(username, name, chosen, password)
+            async with container.db.transaction() as conn:
+                await audit_log.record(
+                    conn,
+                    now(),
+                    Actor(ActorKind.STAFF, "cli"),
+                    "backoffice.staff_created",
+                    f"staff:{created.account.id}",
+                    {"username": created.account.username, "roles": ",".join(sorted(chosen))},
+                )
+        finally:
+            await container.close()
+        return {
+            "id": created.account.id,
+            "username": created.account.username,
+            "roles": sorted(chosen),
+            "totp_uri": created.totp_uri,
+        }
+
+    try:
+        click.echo(json.dumps(_run(run)))
+    except AccountError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from exc
+
+
+@main.group()
 def keys() -> None:
     """Encryption keys for personal data."""
 

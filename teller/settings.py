@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     payment_review_hours: int = Field(default=72, ge=1, le=30 * 24)
     money_request_days: int = Field(default=7, ge=1, le=90)
 
+    # The back office: staff sessions end after this many idle minutes; failed sign-ins
+    # per username and per address within the window lock sign-in for that window.
+    backoffice_idle_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    backoffice_login_attempts: int = Field(default=5, ge=1, le=100)
+    backoffice_login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
     max_body_bytes: int = 64 * 1024
     hold_expiry_interval_seconds: float = 30.0
     # Background jobs inside `teller serve`; turn off where `teller worker` runs them.

@@ -10,6 +10,7 @@ import procrastinate
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from backoffice.store import prepare as prepare_backoffice
 from core.accounts.service import BankIdentity
 from core.actors import Actor, ActorKind
 from core.api.apikeys import ApiKeys
@@ -69,6 +70,7 @@ class Container:
         """Bring the schema up to date and connect what needs connecting."""
         await self.bank.prepare()
         await prepare_flows(self.db)
+        await prepare_backoffice(self.db)
         if self.procrastinate is not None:
             await self.procrastinate.open_async()
             await ensure_procrastinate_schema(self.db, self.procrastinate)

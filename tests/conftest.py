@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from backoffice.store import metadata as backoffice_metadata
+from backoffice.store import prepare as prepare_backoffice
 from core.actors import SYSTEM
 from core.audit.chain import CHAINS, GENESIS_HASH
 from core.bank import Bank
@@ -83,6 +85,7 @@ async def _migrate(url: str) -> None:
     try:
         await upgrade(db)
         await prepare_flows(db)
+        await prepare_backoffice(db)
     finally:
         await db.dispose()
 
@@ -103,7 +106,11 @@ async def _reset_postgres(url: str) -> None:
     db = Database(url)
     try:
         async with db.transaction() as conn:
-            tables = [*metadata.sorted_tables, *flows_metadata.sorted_tables]
+            tables = [
+                *metadata.sorted_tables,
+                *flows_metadata.sorted_tables,
+                *backoffice_metadata.sorted_tables,
+            ]
             names = ", ".join(t.name for t in tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             # The migrations' starting point: every audit chain at its genesis.

@@ -1,0 +1,65 @@
+"""The back office's tables: staff accounts, sessions and failed sign-ins. Created like
+flows' tables (missing ones at start-up, several processes taking turns on PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+
+from core.persistence.database import Database
+from core.persistence.types import UtcDateTime
+
+metadata = MetaData()
+
+staff = Table(
+    "backoffice_staff",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("roles", String(200), nullable=False),  # comma-separated Role values
+    Column("source", String(16), nullable=False),  # local | oidc
+    Column("password_hash", String(200)),  # argon2id; local accounts only
+    Column("totp_secret", String(300)),  # encrypted with the keyring; local accounts only
+    Column("last_totp_step", Integer),  # a code is accepted once
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+sessions = Table(
+    "backoffice_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # sha256 of the cookie's token
+    Column("staff_id", String(36), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+)
+
+login_failures = Table(
+    "backoffice_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, index=True),  # user:<name> or ip:<address>
+    Column("at", UtcDateTime, nullable=False, index=True),
+)
+
+
+async def prepare(db: Database) -> None:
+    """Create the back office's missing tables."""
+    async with db.transaction() as conn:
+        if db.backend == "postgresql":
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended('backoffice', 7))")
+            )
+        await conn.run_sync(metadata.create_all, checkfirst=True)
