@@ -9,13 +9,28 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from backoffice import signin
+from backoffice.audit import routes as audit
 from backoffice.context import Backoffice
+from backoffice.inbox import routes as inbox
+from backoffice.kyc import routes as kyc
+from backoffice.marketing import routes as marketing
+from backoffice.risk import routes as risk
 from backoffice.security import install
+from backoffice.settings import routes as settings
+from backoffice.staff import routes as staff
 
 STATIC = Path(__file__).with_name("static")
 
-# Each area of the back office adds its router here.
-ROUTERS: list[APIRouter] = [signin.router]
+ROUTERS: list[APIRouter] = [
+    signin.router,
+    inbox.router,
+    kyc.router,
+    marketing.router,
+    risk.router,
+    settings.router,
+    staff.router,
+    audit.router,
+]
 
 
 def mount_backoffice(app: FastAPI, bo: Backoffice) -> None:
