@@ -37,6 +37,9 @@ class Backoffice:
     # (channel, referral code) → the deep link that starts a chat there, or None when
     # that channel is not configured.
     deep_link: Callable[[str, str], str | None] = lambda channel, code: None
+    # A link → a PNG picture of its QR code (drawn by ``render``, which the back office
+    # may not import itself).
+    qr_png: Callable[[str], bytes] | None = None
     accounts: StaffAccounts = field(init=False)
     sessions: Sessions = field(init=False)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from backoffice.context import Backoffice, BackofficeConfig
+from render.qr import qr_image
 from teller.deeplinks import deep_links
 from teller.keys import load_keyring
 from teller.settings import Settings
@@ -33,4 +35,12 @@ def backoffice_of(
         clock=clock,
         config=backoffice_config(settings),
         deep_link=deep_links(settings),
+        qr_png=qr_png,
     )
+
+
+def qr_png(data: str) -> bytes:
+    """A link's QR code as a PNG picture about 320 pixels wide, for the marketing pages."""
+    out = io.BytesIO()
+    qr_image(data, 320).save(out, format="PNG")
+    return out.getvalue()
