@@ -229,6 +229,26 @@ class Conversations:
     async def transcript(self, channel: str, user: str) -> list[Record]:
         return await self.store.transcript(channel, user)
 
+    async def assign(self, channel: str, user: str, by: str, to: str) -> dict[str, Any]:
+        """``by`` hands a waiting conversation, or one ``by`` holds, to the agent ``to``.
+        The customer hears that a person joined only when nobody held it before."""
+
+        async def change(state: dict[str, Any], turn: Turn) -> None:
+            handoff = state.get("handoff", {})
+            if handoff.get("state") == "agent" and handoff.get("agent") != by:
+                raise HandoffError("NOT_CLAIMED", "another agent holds this conversation")
+            if handoff.get("state") not in ("waiting", "agent"):
+                raise HandoffError("NOT_WAITING", "the conversation is not waiting for a person")
+            state["handoff"] = {"state": "agent", "agent": to, "since": handoff.get("since")}
+            if handoff.get("state") == "waiting":
+                text = self.services.catalog.text(turn.language, "handoff.agent_joined")
+                turn.replies.append(HandoffNotice(text, "agent"))
+            turn.records.append(
+                Record("event", {"event": "handoff_assigned", "agent": to, "by": by}, self._now())
+            )
+
+        return await self._as_agent(channel, user, change)
+
     # -- notifications ------------------------------------------------------------------
 
     @property
