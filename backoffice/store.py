@@ -1,15 +1,18 @@
-"""The back office's tables: staff accounts, sessions and failed sign-ins. Created like
-flows' tables (missing ones at start-up, several processes taking turns on PostgreSQL)."""
+"""The back office's tables: staff accounts, sessions, failed sign-ins and the inbox's
+internal notes. Created like flows' tables (missing ones at start-up, several processes
+taking turns on PostgreSQL)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
+    Text,
     text,
 )
 
@@ -52,6 +55,20 @@ login_failures = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(200), nullable=False, index=True),  # user:<name> or ip:<address>
     Column("at", UtcDateTime, nullable=False, index=True),
+)
+
+
+inbox_notes = Table(
+    "backoffice_inbox_notes",
+    metadata,
+    # Agents' internal notes on a conversation; never sent to the customer.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("user_ref", String(128), nullable=False),
+    Column("author", String(64), nullable=False),  # staff username
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_backoffice_inbox_notes_conversation", "channel", "user_ref", "id"),
 )
 
 
