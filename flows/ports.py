@@ -80,6 +80,10 @@ class Loaded:
     state: dict[str, Any]
     version: int
     duplicate: bool  # the message id was handled before
+    # Who the person is, when the store read it with the state (``customer_read``); else
+    # the turn asks the identity store.
+    customer: UUID | None = None
+    customer_read: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +111,11 @@ class ConversationStore(Protocol):
         expires_at: datetime,
         *,
         delivered: bool = False,
+        done: int | None = None,
     ) -> list[int]:
         """State, outbox replies, transcript and the message id, in one transaction;
-        returns the outbox ids of the replies."""
+        returns the outbox ids of the replies. ``done``: the queued message (``flow_queue``
+        id) the turn handled, marked done with the rest where the store can."""
         ...
 
     async def load(self, channel: str, user: str) -> dict[str, Any] | None: ...

@@ -23,7 +23,7 @@ from flows.notify import Notifier
 from flows.ports import ConversationStore, Loaded, Record
 from flows.reloading import Reloader
 from flows.store.queue import Queued, SqlQueue
-from flows.store.sql import SqlOutbox
+from flows.store.sql import SqlConversationStore, SqlOutbox
 
 log = logging.getLogger(__name__)
 
@@ -101,30 +101,71 @@ class Conversations:
             raise RuntimeError("no queue: this Conversations serves inline channels only")
         turns = 0
         while True:
-            item = await self.queue.earliest(channel, user)
-            if item is None or not item.due:
-                return turns
             if self.reloader is not None:
                 self.reloader.maybe_reload()
-            async with self.store.turn(channel, user, item.inbound.message_id) as loaded:
-                if not await self.queue.queued(item.id):
-                    continue  # another worker took it while this one waited for the lock
-                if loaded.duplicate:  # handled before a crash, or a late redelivery
-                    await self.queue.done(item.id)
-                    continue
-                try:
-                    msg = await prepare(item)
-                except RetryLater as later:
-                    await self.queue.retry(item.id, later.delay, later.reason)
-                    return turns
-                await self._run(loaded, msg, inline=False)
-                await self.queue.done(item.id)
-                turns += 1
+            if isinstance(self.store, SqlConversationStore):
+                ran = await self._queued_turn(self.store, channel, user, prepare)
+            else:
+                ran = await self._queued_turn_apart(self.queue, channel, user, prepare)
+            if ran is None:
+                return turns
+            turns += ran
 
-    async def _run(self, loaded: Loaded, msg: Inbound, inline: bool) -> Handled:
-        """One turn on a conversation loaded under its lock; saves its results."""
+    async def _queued_turn(
+        self, store: SqlConversationStore, channel: str, user: str, prepare: Prepare
+    ) -> int | None:
+        """One queued message's turn on the SQL store, which reads the message with the
+        state under the lock and marks it done in the transaction that saves the turn.
+        Returns 1 for a turn, 0 for a message found handled, None to stop."""
+        assert self.queue is not None
+        async with store.queued_turn(channel, user) as found:
+            if found is None:
+                return None
+            item, loaded = found
+            if loaded.duplicate:  # handled before a crash, or a late redelivery
+                await self.queue.done(item.id)
+                return 0
+            try:
+                msg = await prepare(item)
+            except RetryLater as later:
+                await self.queue.retry(item.id, later.delay, later.reason)
+                return None
+            await self._run(loaded, msg, inline=False, done=item.id)
+            return 1
+
+    async def _queued_turn_apart(
+        self, queue: SqlQueue, channel: str, user: str, prepare: Prepare
+    ) -> int | None:
+        """The same with a store that keeps conversations elsewhere (Redis): the message is
+        looked up before the lock, checked again under it, and marked done after the save."""
+        item = await queue.earliest(channel, user)
+        if item is None or not item.due:
+            return None
+        async with self.store.turn(channel, user, item.inbound.message_id) as loaded:
+            if not await queue.queued(item.id):
+                return 0  # another worker took it while this one waited for the lock
+            if loaded.duplicate:
+                await queue.done(item.id)
+                return 0
+            try:
+                msg = await prepare(item)
+            except RetryLater as later:
+                await queue.retry(item.id, later.delay, later.reason)
+                return None
+            await self._run(loaded, msg, inline=False)
+            await queue.done(item.id)
+            return 1
+
+    async def _run(
+        self, loaded: Loaded, msg: Inbound, inline: bool, done: int | None = None
+    ) -> Handled:
+        """One turn on a conversation loaded under its lock; saves its results (and marks
+        the queued message ``done`` with them)."""
         before = copy.deepcopy(loaded.state)
-        customer = await self.services.identities.customer_of(msg.channel, msg.user)
+        if loaded.customer_read:
+            customer = loaded.customer
+        else:
+            customer = await self.services.identities.customer_of(msg.channel, msg.user)
         if customer is not None:
             loaded.state["customer_id"] = str(customer)
         turn = Turn(msg, loaded.state)
@@ -150,6 +191,7 @@ class Conversations:
             records,
             now + self.services.settings.conversation_ttl,
             delivered=inline,
+            done=done,
         )
         if ids and not inline and self.on_saved is not None:
             self.on_saved()

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.messages import Inbound, inbound_from_dict, inbound_to_dict
 from flows.ports import Transactions
@@ -116,30 +117,7 @@ class SqlQueue:
     async def earliest(self, channel: str, user: str) -> Queued | None:
         """The conversation's oldest queued message (due or not)."""
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(queue.c.id, queue.c.body, queue.c.attempts, queue.c.next_attempt_at)
-                    .where(
-                        and_(
-                            queue.c.channel == channel,
-                            queue.c.user_ref == user,
-                            queue.c.done_at.is_(None),
-                        )
-                    )
-                    .order_by(queue.c.id)
-                    .limit(1)
-                )
-            ).first()
-        if row is None:
-            return None
-        body = json.loads(row.body)
-        return Queued(
-            row.id,
-            inbound_from_dict(body["inbound"]),
-            dict(body.get("fetch", {})),
-            row.attempts,
-            _aware(row.next_attempt_at) <= self._now(),
-        )
+            return await earliest_in(conn, channel, user, self._now())
 
     async def queued(self, item_id: int) -> bool:
         async with self._db.read() as conn:
@@ -151,9 +129,7 @@ class SqlQueue:
     async def done(self, item_id: int) -> None:
         """The message's turn is saved: it stays as the record of its platform id."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                update(queue).where(queue.c.id == item_id).values(done_at=self._now(), body="")
-            )
+            await mark_done(conn, item_id, self._now())
 
     async def purge(self, older_than: timedelta = KEEP_DONE) -> int:
         """Forget handled messages after ``older_than`` (platforms redeliver for at most
@@ -180,6 +156,42 @@ class SqlQueue:
         async with self._db.read() as conn:
             waiting = select(func.count()).select_from(queue).where(queue.c.done_at.is_(None))
             return int((await conn.execute(waiting)).scalar_one())
+
+
+async def earliest_in(
+    conn: AsyncConnection, channel: str, user: str, now: datetime
+) -> Queued | None:
+    """The conversation's oldest queued message (due or not), read on ``conn``: the
+    conversation store reads it under the conversation's lock, with the state."""
+    row = (
+        await conn.execute(
+            select(queue.c.id, queue.c.body, queue.c.attempts, queue.c.next_attempt_at)
+            .where(
+                and_(
+                    queue.c.channel == channel,
+                    queue.c.user_ref == user,
+                    queue.c.done_at.is_(None),
+                )
+            )
+            .order_by(queue.c.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    body = json.loads(row.body)
+    return Queued(
+        row.id,
+        inbound_from_dict(body["inbound"]),
+        dict(body.get("fetch", {})),
+        row.attempts,
+        _aware(row.next_attempt_at) <= now,
+    )
+
+
+async def mark_done(conn: AsyncConnection, item_id: int, now: datetime) -> None:
+    """The queued message's turn is saved (on ``conn``: in the transaction that saves it)."""
+    await conn.execute(update(queue).where(queue.c.id == item_id).values(done_at=now, body=""))
 
 
 # The intake's two statements, text so that they are prepared once and run for many rows

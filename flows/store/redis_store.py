@@ -26,6 +26,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flows.ports import Loaded, Record, Transactions
+from flows.store.queue import mark_done
 from flows.store.schema import conversations, inbound
 from flows.store.sql import (
     SqlConversationStore,
@@ -113,6 +114,7 @@ class RedisConversationStore:
         expires_at: datetime,
         *,
         delivered: bool = False,
+        done: int | None = None,
     ) -> list[int]:
         now = self._now()
         ttl = max(1, int((expires_at - now).total_seconds()))
@@ -149,6 +151,9 @@ class RedisConversationStore:
             tx.rpush(f"{self._prefix}outbox", json.dumps(entry, ensure_ascii=False))
             await tx.execute()
         loaded.version = version
+        if done is not None:  # the queue is in SQL: marked after the state is in Redis
+            async with self._db.transaction() as conn:
+                await mark_done(conn, done, now)
         return await self.relay()
 
     async def relay(self, limit: int = 100) -> list[int]:
