@@ -19,6 +19,7 @@ from core.ledger.service import LedgerService
 from core.persistence.database import Database
 from core.referrals.attribution import AttributionService
 from core.referrals.cashback import rates_for
+from core.referrals.funnel import ProgramFunnel, program_funnel
 from core.referrals.model import PartnerCashback, ProgramStats
 from core.referrals.programs import ProgramService
 from core.referrals.rewards import RewardService
@@ -50,6 +51,12 @@ class ReferralService:
         """Invited, verified, rewarded and paid out, for the program and per channel."""
         async with self._db.read() as conn:
             return await program_stats(conn, program_id)
+
+    async def funnel(self, program_id: UUID) -> ProgramFunnel:
+        """The program's customers by how far they came: signed up with its code,
+        verified, card issued, first top-up, rewarded; for the program and per channel."""
+        async with self._db.read() as conn:
+            return await program_funnel(conn, program_id)
 
     async def cashback_rates(
         self, customer_id: UUID, *, at: datetime | None = None, category: str | None = None
