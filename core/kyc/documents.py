@@ -15,13 +15,14 @@ from core.clock import Clock
 from core.crypto import Keyring
 from core.errors import ValidationFailed
 from core.kyc import repository
+from core.kyc.eligibility import EDITABLE
 from core.kyc.errors import (
     ApplicationNotEditable,
     DocumentInfected,
     KycUnavailable,
 )
 from core.kyc.files import inspect
-from core.kyc.model import ApplicationStatus, DocumentContent, DocumentKind, DocumentView
+from core.kyc.model import DocumentContent, DocumentKind, DocumentView
 from core.kyc.sealing import DocumentSealer
 from core.kyc.tables import kyc_documents
 from core.persistence.database import Database
@@ -185,7 +186,7 @@ def _kind(name: str) -> DocumentKind:
 
 
 def _editable(row: AnyRow) -> None:
-    if row.status != ApplicationStatus.DRAFT.value:
+    if row.status not in EDITABLE:
         raise ApplicationNotEditable(application_id=str(row.id), status=row.status)
 
 

@@ -16,7 +16,13 @@ from core.kyc.model import MAX_ATTEMPTS, ApplicationStatus, DocumentKind, Person
 from core.persistence.types import AnyRow
 
 PERSONAL_CONTEXT = "kyc.personal_data"  # the keyring context of the declared data
-_OPEN = (ApplicationStatus.SUBMITTED.value, ApplicationStatus.MANUAL_REVIEW.value)
+_OPEN = (
+    ApplicationStatus.SUBMITTED.value,
+    ApplicationStatus.MANUAL_REVIEW.value,
+    ApplicationStatus.MORE_DOCUMENTS.value,
+)
+# Documents may be added to a draft, and to an application whose reviewer asked for more.
+EDITABLE = (ApplicationStatus.DRAFT.value, ApplicationStatus.MORE_DOCUMENTS.value)
 
 
 def may_apply(status: KycStatus, others: Sequence[AnyRow]) -> None:

@@ -24,6 +24,9 @@ class ApplicationStatus(StrEnum):
     DRAFT = "draft"  # collecting personal data and documents
     SUBMITTED = "submitted"  # waiting for the background checks
     MANUAL_REVIEW = "manual_review"  # the checks were not conclusive: staff decide
+    # Staff asked the customer for more documents; the customer adds them and resubmits,
+    # and the application goes back to manual review (decision 0081).
+    MORE_DOCUMENTS = "more_documents"
     VERIFIED = "verified"
     REJECTED = "rejected"
 
@@ -33,6 +36,7 @@ class Decision(StrEnum):
 
     VERIFIED = "verified"
     MANUAL_REVIEW = "manual_review"
+    MORE_DOCUMENTS = "more_documents"  # staff only: not final, the customer is asked
     REJECTED = "rejected"
 
     @property

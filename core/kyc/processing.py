@@ -32,7 +32,7 @@ from core.crypto import Keyring
 from core.customers.model import KycStatus
 from core.customers.service import CustomerService
 from core.jobs import Backoff, JobQueue, Jobs, Periodic, Task
-from core.kyc import repository
+from core.kyc import repository, rotation
 from core.kyc.checks import Assessment, Evidence, MrzReading, assess
 from core.kyc.documents import DocumentDesk
 from core.kyc.eligibility import declared_data
@@ -56,6 +56,7 @@ _STATUS_OF = {
     Decision.VERIFIED: KycStatus.VERIFIED,
     Decision.REJECTED: KycStatus.REJECTED,
     Decision.MANUAL_REVIEW: KycStatus.PENDING,
+    Decision.MORE_DOCUMENTS: KycStatus.PENDING,
 }
 
 
@@ -169,6 +170,13 @@ class KycProcessor:
             if result.rowcount == 0:  # announced meanwhile by another run
                 return
             payload = {"customer_id": str(row.customer_id), "decision": decision.value}
+            if decision is Decision.MORE_DOCUMENTS and row.review_note_enc is not None:
+                # What the reviewer asks of the customer goes to the customer's chat
+                # (decision 0081); a rejection's reason stays with the bank.
+                payload["application_id"] = str(application_id)
+                payload["message"] = self._keys.decrypt(
+                    row.review_note_enc, context=rotation.NOTE_CONTEXT
+                )
             await events.record(conn, "kyc.decided", row.customer_id, payload, now)
             await record(
                 conn,

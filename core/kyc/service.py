@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from uuid import UUID, uuid4
@@ -40,6 +41,7 @@ from core.kyc.processing import DocumentSeen, KycProcessor
 from core.kyc.tables import kyc_applications
 from core.persistence.database import Database
 from core.persistence.tables import customers
+from core.persistence.types import AnyRow
 
 __all__ = ["KycPorts", "KycService", "PersonalDataInput"]
 
@@ -146,7 +148,9 @@ class KycService:
     async def submit(self, application_id: UUID, actor: Actor) -> ApplicationView:
         """Submit a complete draft for checking: it becomes the customer's next attempt.
 
-        Submitting an application that is no longer a draft returns it unchanged.
+        An application whose reviewer asked for more documents goes back to manual review
+        (the same attempt) once at least one document was added since the request.
+        Submitting an application in any other state returns it unchanged.
         """
         async with self._audited(actor, "kyc_submit", _target(application_id)):
             async with self._db.read() as conn:
@@ -154,6 +158,9 @@ class KycService:
             async with self._db.transaction() as conn:
                 status = await self._lock_customer(conn, customer_id)
                 row = await repository.application_row(conn, application_id, lock=True)
+                if row.status == ApplicationStatus.MORE_DOCUMENTS.value:
+                    await self._resubmit(conn, row, actor)
+                    return await repository.application_view(conn, application_id)
                 if row.status != ApplicationStatus.DRAFT.value:
                     return await repository.application_view(conn, application_id)
                 check_complete(
@@ -216,16 +223,26 @@ class KycService:
             )
 
     async def decide(
-        self, application_id: UUID, decision: Decision, reason: str, actor: Actor
+        self,
+        application_id: UUID,
+        decision: Decision,
+        reason: str,
+        actor: Actor,
+        *,
+        code: str | None = None,
     ) -> ApplicationView:
-        """A staff decision on an application in manual review: verified or rejected."""
+        """A staff decision on an application in manual review: verified or rejected.
+
+        ``reason`` is free text, stored encrypted; ``code`` (``[A-Z_]``, optional) is the
+        reason's category, kept in the audit log, which never holds the free text.
+        """
         async with self._audited(actor, "kyc_review", _target(application_id)):
             _staff(actor)
-            if decision is Decision.MANUAL_REVIEW:
+            if decision not in (Decision.VERIFIED, Decision.REJECTED):
                 raise ValidationFailed("verified or rejected", field="decision")
-            note = " ".join(reason.split())
-            if not 1 <= len(note) <= 500 or not note.isprintable():
-                raise ValidationFailed("a reason of 1 to 500 characters", field="reason")
+            if code is not None and not _CODE.fullmatch(code):
+                raise ValidationFailed("a reason code of capital letters", field="code")
+            note = _note(reason, "reason")
             now = self._clock.now()
             async with self._db.transaction() as conn:
                 row = await repository.application_row(conn, application_id, lock=True)
@@ -244,7 +261,44 @@ class KycService:
                     )
                 )
                 details = {"decision": decision.value, "previous": row.decision}
+                if code is not None:
+                    details["code"] = code
                 await record(conn, now, actor, "kyc_review", _target(application_id), details)
+        await self._processor.announce(application_id, actor)
+        return await self.get(application_id)
+
+    async def request_documents(
+        self, application_id: UUID, message: str, actor: Actor
+    ) -> ApplicationView:
+        """Ask the customer of an application in manual review for more documents.
+
+        ``message`` (what to send, in the reviewer's words) is stored encrypted and goes to
+        the customer's chat with the ``kyc.decided`` event (decision ``more_documents``).
+        The customer may then add documents and submit again; the application returns to
+        manual review as the same attempt.
+        """
+        target = _target(application_id)
+        async with self._audited(actor, "kyc_request_documents", target):
+            _staff(actor)
+            note = _note(message, "message")
+            now = self._clock.now()
+            async with self._db.transaction() as conn:
+                row = await repository.application_row(conn, application_id, lock=True)
+                if row.status != ApplicationStatus.MANUAL_REVIEW.value:
+                    raise NotInReview(application_id=str(row.id), status=row.status)
+                await conn.execute(
+                    update(kyc_applications)
+                    .where(kyc_applications.c.id == application_id)
+                    .values(
+                        status=ApplicationStatus.MORE_DOCUMENTS.value,
+                        decision=Decision.MORE_DOCUMENTS.value,
+                        review_note_enc=self._keys.encrypt(note, context=rotation.NOTE_CONTEXT),
+                        decided_by=str(actor),
+                        decided_at=now,
+                        updated_at=now,
+                    )
+                )
+                await record(conn, now, actor, "kyc_request_documents", target)
         await self._processor.announce(application_id, actor)
         return await self.get(application_id)
 
@@ -305,6 +359,28 @@ class KycService:
             raise CustomerNotFound(customer_id=str(customer_id))
         return KycStatus(status)
 
+    async def _resubmit(self, conn: AsyncConnection, row: AnyRow, actor: Actor) -> None:
+        # Back to the review queue, once something new came in since the request. The
+        # decision is marked announced at once: the chat already told the customer.
+        documents = await repository.document_rows(conn, row.id)
+        check_complete(row, documents, self._keys)
+        if not any(d.uploaded_at > row.decided_at for d in documents):
+            raise ApplicationIncomplete(missing="new_document")
+        now = self._clock.now()
+        review = Decision.MANUAL_REVIEW.value
+        await conn.execute(
+            update(kyc_applications)
+            .where(kyc_applications.c.id == row.id)
+            .values(
+                status=ApplicationStatus.MANUAL_REVIEW.value,
+                decision=review,
+                announced=review,
+                decided_at=now,
+                updated_at=now,
+            )
+        )
+        await record(conn, now, actor, "kyc_resubmit", _target(row.id), {"attempt": row.attempt})
+
     def _document_index(self, personal: PersonalData) -> str:
         value = f"{personal.issuing_country}:{personal.document_number}"
         return self._keys.blind_index(value, context="kyc.document_number")
@@ -312,6 +388,16 @@ class KycService:
 
 def _target(application_id: UUID) -> str:
     return f"kyc_application:{application_id}"
+
+
+_CODE = re.compile(r"[A-Z][A-Z_]{0,39}")
+
+
+def _note(text: str, field: str) -> str:
+    note = " ".join(text.split())
+    if not 1 <= len(note) <= 500 or not note.isprintable():
+        raise ValidationFailed(f"a {field} of 1 to 500 characters", field=field)
+    return note
 
 
 def _staff(actor: Actor) -> None:

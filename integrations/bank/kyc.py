@@ -30,6 +30,7 @@ class KycApplicationStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     MANUAL_REVIEW = "manual_review"
+    MORE_DOCUMENTS = "more_documents"  # staff asked for more: upload, then submit again
     VERIFIED = "verified"
     REJECTED = "rejected"
 
@@ -37,6 +38,7 @@ class KycApplicationStatus(StrEnum):
 class KycDecision(StrEnum):
     VERIFIED = "verified"
     MANUAL_REVIEW = "manual_review"
+    MORE_DOCUMENTS = "more_documents"
     REJECTED = "rejected"
 
 
