@@ -120,6 +120,7 @@ def build_adapters(settings: Settings, deps: AdapterDeps) -> dict[str, ChannelAd
                 app_secret=secret(settings.whatsapp_app_secret) or "",
                 verify_token=secret(settings.whatsapp_verify_token) or "",
                 phone_number_id=settings.whatsapp_phone_number_id,
+                business_account_id=settings.whatsapp_business_account_id,
                 api_url=settings.whatsapp_api_url,
                 number=settings.whatsapp_number,
                 templates=templates,

@@ -223,6 +223,9 @@ class Settings(BaseSettings):
     whatsapp_phone_number_id: str | None = Field(
         default=None, validation_alias=_plain("WHATSAPP_PHONE_NUMBER_ID")
     )
+    whatsapp_business_account_id: str | None = Field(
+        default=None, validation_alias=_plain("WHATSAPP_BUSINESS_ACCOUNT_ID")
+    )
     whatsapp_api_url: str = Field(
         default="https://graph.facebook.com/v25.0", validation_alias=_plain("WHATSAPP_API_URL")
     )

@@ -139,7 +139,50 @@ class CloudWhatsAppAdapter:
         quality = text_of(number, "quality_rating").upper()
         if quality:
             checks.append(_quality_check(quality))
+        checks.append(await self._subscription_check())
         return checks
+
+    async def _subscription_check(self) -> Check:
+        """Whether Meta sends this business account's webhooks to an app at all: without a
+        subscription the callback URL is verified but no message ever arrives."""
+        name = "WhatsApp webhook subscription"
+        account = self.config.business_account_id
+        if not account:
+            return Check(
+                name,
+                True,
+                "not checked: WHATSAPP_BUSINESS_ACCOUNT_ID is not set",
+                "Set WHATSAPP_BUSINESS_ACCOUNT_ID (WhatsApp → API Setup) to have it checked "
+                "and registered by `teller channels setup`.",
+            )
+        try:
+            answer = await graph_call(
+                self.deps.http,
+                "GET",
+                f"{self.config.api}/{account}/subscribed_apps",
+                self.config.access_token,
+            )
+        except DeliveryError as exc:
+            return Check(
+                name,
+                False,
+                f"could not read the subscriptions: {exc.reason}",
+                "Check WHATSAPP_BUSINESS_ACCOUNT_ID and that the token has "
+                "whatsapp_business_management.",
+            )
+        apps = [a for a in answer.get("data", []) if isinstance(a, dict)]
+        if not apps:
+            return Check(
+                name,
+                False,
+                "no app is subscribed to this business account's webhooks",
+                "Run `teller channels setup` (it subscribes the app), or subscribe it in the "
+                "Meta app dashboard.",
+            )
+        names = [
+            text_of(a.get("whatsapp_business_api_data", {}), "name") or "an app" for a in apps
+        ]
+        return Check(name, True, "subscribed: " + ", ".join(names))
 
     def _secrets_check(self) -> Check:
         missing = [
@@ -163,9 +206,21 @@ class CloudWhatsAppAdapter:
 
     async def setup(self, webhook_url: str) -> str:
         """The callback URL is saved in the Meta app dashboard, not through the API (Meta
-        then calls the handshake): what the operator types there."""
+        then calls the handshake): what the operator types there. With the business
+        account's id, the app is also subscribed to that account's webhooks."""
+        subscribed: list[str] = []
+        account = self.config.business_account_id
+        if account:
+            await graph_call(
+                self.deps.http,
+                "POST",
+                f"{self.config.api}/{account}/subscribed_apps",
+                self.config.access_token,
+            )
+            subscribed = [f"Subscribed the app to business account {account}'s webhooks."]
         return "\n".join(
             [
+                *subscribed,
                 "WhatsApp Cloud API: configure the webhook in the Meta app dashboard",
                 "(developers.facebook.com → your app → WhatsApp → Configuration → Webhook):",
                 f"  Callback URL: {webhook_url}",

@@ -19,6 +19,9 @@ class CloudWhatsAppConfig:
     api_url: str = GRAPH_API
     number: str | None = None  # the business number for wa.me links (digits, "+" allowed)
     templates: Templates | None = None  # notifications outside the 24-hour window
+    # The WhatsApp Business Account's id: with it, doctor checks that the app is subscribed
+    # to the account's webhooks and ``teller channels setup`` subscribes it.
+    business_account_id: str | None = None
 
     @property
     def api(self) -> str:

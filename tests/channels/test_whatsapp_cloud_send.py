@@ -5,6 +5,7 @@ templates go out of the window, media downloads are checked, and doctor reads th
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -489,7 +490,54 @@ async def test_check_flags_a_red_number(adapter: CloudWhatsAppAdapter, graph: Gr
         200, {"display_phone_number": "1", "quality_rating": "RED"}
     )
     checks = await adapter.check()
-    assert [c.ok for c in checks] == [True, True, True, False]
+    assert [c.ok for c in checks] == [True, True, True, False, True]
+    assert "WHATSAPP_BUSINESS_ACCOUNT_ID" in checks[-1].detail
+
+
+WABA = "102290129340398"
+
+
+def _with_account(adapter: CloudWhatsAppAdapter) -> CloudWhatsAppAdapter:
+    config = dataclasses.replace(adapter.config, business_account_id=WABA)
+    return CloudWhatsAppAdapter(config, adapter.deps)
+
+
+async def test_check_reads_the_webhook_subscription(
+    adapter: CloudWhatsAppAdapter, double: PlatformDouble, graph: Graph
+) -> None:
+    apps = {"data": [{"whatsapp_business_api_data": {"id": "67084", "name": "Teller"}}]}
+    graph.special = lambda call: (
+        Answer(200, apps) if call.path.endswith("subscribed_apps") else None
+    )
+    checks = await _with_account(adapter).check()
+    assert checks[-1].ok
+    assert checks[-1].detail == "subscribed: Teller"
+    subscription = double.calls[-1]
+    assert (subscription.method, subscription.path) == ("GET", f"/v25.0/{WABA}/subscribed_apps")
+    assert subscription.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+async def test_check_flags_a_business_account_without_a_subscribed_app(
+    adapter: CloudWhatsAppAdapter, graph: Graph
+) -> None:
+    graph.special = lambda call: (
+        Answer(200, {"data": []}) if call.path.endswith("subscribed_apps") else None
+    )
+    subscription = (await _with_account(adapter).check())[-1]
+    assert not subscription.ok
+    assert "teller channels setup" in subscription.fix
+
+
+async def test_setup_subscribes_the_app_when_the_business_account_is_known(
+    adapter: CloudWhatsAppAdapter, double: PlatformDouble, graph: Graph
+) -> None:
+    graph.special = lambda call: (
+        Answer(200, {"success": True}) if call.path.endswith("subscribed_apps") else None
+    )
+    text = await _with_account(adapter).setup("https://bank.example/webhooks/whatsapp/cloud")
+    assert text.startswith(f"Subscribed the app to business account {WABA}")
+    [call] = double.calls
+    assert (call.method, call.path) == ("POST", f"/v25.0/{WABA}/subscribed_apps")
 
 
 async def test_check_flags_unset_webhook_secrets(double: PlatformDouble) -> None:
