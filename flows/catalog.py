@@ -31,8 +31,12 @@ class _Blank(dict[str, Any]):
 
 
 class Catalog:
+    """The texts from the files, and over them the overrides marketers published in the
+    back office (checked with :mod:`flows.text_overrides` before they get here)."""
+
     def __init__(self, texts: Mapping[str, Mapping[str, str]]) -> None:
         self._texts = {lang: dict(entries) for lang, entries in texts.items()}
+        self._overrides: dict[str, dict[str, str]] = {}
 
     @classmethod
     def load(cls, folder: Path = TEXTS) -> Catalog:
@@ -55,7 +59,24 @@ class Catalog:
         return set(self._texts.get(language, {}))
 
     def template(self, language: str, key: str) -> str | None:
+        found = self._overrides.get(language, {}).get(key)
+        return found if found is not None else self._texts.get(language, {}).get(key)
+
+    def original(self, language: str, key: str) -> str | None:
+        """The text from the files, whatever was published over it."""
         return self._texts.get(language, {}).get(key)
+
+    def set_overrides(self, overrides: Mapping[str, Mapping[str, str]]) -> None:
+        """Replace every override: language → key → text."""
+        self._overrides = {lang: dict(entries) for lang, entries in overrides.items()}
+
+    def override(self, language: str, key: str, text: str | None) -> None:
+        """Publish one override (None withdraws it): used from the next message on."""
+        entries = self._overrides.setdefault(language, {})
+        if text is None:
+            entries.pop(key, None)
+        else:
+            entries[key] = text
 
     def has(self, key: str) -> bool:
         return key in self._texts.get(DEFAULT_LANGUAGE, {})

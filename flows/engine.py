@@ -92,6 +92,8 @@ class Engine:
             state["started"] = True
             if msg.referral:
                 state["referral"] = msg.referral[:64]
+                # The marketing funnel's "conversation started" (backoffice.marketing).
+                self._event(turn, "referral_captured", code=state["referral"])
             await self.start_flow(turn, "start", {}, replace=True)
             return
         payload = self._payload_of(turn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pycountry
 
@@ -22,6 +23,7 @@ from integrations.bank.kyc import (
     KycDocumentKind,
     KycPersonalData,
 )
+from integrations.bank.referrals import ReferralChannel
 from integrations.bank.types import KycStatus
 
 ADULT_AGE = 18
@@ -29,6 +31,15 @@ MAX_ATTEMPTS = 3  # the bank's verification attempts (decision 0023)
 # The account a new customer gets, by the language they chose (decision 0056).
 HOME_CURRENCY = {"cs": "CZK"}
 DEFAULT_CURRENCY = "EUR"
+# The bots' channels as the bank's referrals name them.
+REFERRAL_CHANNELS = {
+    "telegram": ReferralChannel.TELEGRAM,
+    "viber": ReferralChannel.VIBER,
+    "messenger": ReferralChannel.MESSENGER,
+    "whatsapp_cloud": ReferralChannel.WHATSAPP,
+    "whatsapp_twilio": ReferralChannel.WHATSAPP,
+    "webchat": ReferralChannel.WEBCHAT,
+}
 _FIELD_OUTCOMES = {
     "given_names": "bad_name",
     "surname": "bad_name",
@@ -107,7 +118,24 @@ async def register_customer(ctx: ActionContext, args: dict[str, Any]) -> Outcome
     await ctx.services.identities.link(msg.channel, msg.user, customer.id)
     ctx.link_customer(customer.id)
     ctx.record("customer_registered", customer=str(customer.id))
+    await _attach_referral(ctx, customer.id)
     return Outcome(data={"id": str(customer.id)})
+
+
+async def _attach_referral(ctx: ActionContext, customer_id: UUID) -> None:
+    """The code this chat started with (a deep link, ``/webchat?ref=``) goes to the new
+    customer, with the channel it came through; a code the bank refuses (unknown, a
+    program not running) costs the customer nothing but the bonus."""
+    code = ctx.state.get("referral")
+    if not code:
+        return
+    channel = REFERRAL_CHANNELS.get(ctx.turn.msg.channel)
+    try:
+        await ctx.bank.attach_referral_code(customer_id, str(code), channel=channel)
+    except BankError as error:
+        ctx.record("referral_not_attached", code=error.code)
+        return
+    ctx.record("referral_attached")
 
 
 @action("kyc_start")

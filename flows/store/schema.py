@@ -146,6 +146,17 @@ secure_links = Table(
     Column("used_at", DateTime(timezone=True), nullable=False),
 )
 
+text_overrides = Table(
+    "flow_text_overrides",
+    metadata,
+    # Texts marketers published over the catalog's files (flows.text_overrides).
+    Column("language", String(8), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("published_by", String(64), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+)
+
 
 async def prepare(db: Transactions) -> None:
     """Create flows' tables that are missing. Several processes starting together (replicas,
