@@ -17,6 +17,7 @@ from core.api.app import create_api
 from flows import secure_pages
 from flows.ports import CodeSender
 from flows.store.redis_store import RedisConversationStore
+from flows.text_overrides import apply_overrides
 from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine, NoEngine
@@ -67,6 +68,7 @@ def create_app(
         conversations = build_conversations(
             container, engine, codes=codes, clock=flows_clock or now, redis=app.state.redis
         )
+        await apply_overrides(container.db, conversations.services.catalog)
         app.state.conversations = conversations
         stop = asyncio.Event()
         jobs = []
