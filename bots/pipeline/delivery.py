@@ -57,14 +57,22 @@ class DeliveryWorker(Rounds):
         self._max_attempts = max_attempts
 
     async def round(self) -> int:
+        due = [
+            (channel, user, batch)
+            for channel, user, batch in await self._outbox.due_batches(list(self._adapters))
+            if not self.busy((channel, user))
+        ]
+        if not due:
+            return 0
+        # One transaction claims every conversation's batch (each all or none).
+        claimed = await self._outbox.claim_batches(
+            [[p.id for p in b] for _, _, b in due], LEASE_SECONDS
+        )
         started = 0
-        for channel, user, batch in await self._outbox.due_batches(list(self._adapters)):
-            key = (channel, user)
-            if self.busy(key):
-                continue
-            if not await self._outbox.claim([p.id for p in batch], LEASE_SECONDS):
+        for (channel, user, batch), taken in zip(due, claimed, strict=True):
+            if not taken:
                 continue  # another process has them
-            self.start(key, self._deliver(channel, user, batch))
+            self.start((channel, user), self._deliver(channel, user, batch))
             started += 1
         return started
 
@@ -77,7 +85,7 @@ class DeliveryWorker(Rounds):
 
     async def _send_batch(self, adapter: ChannelAdapter, user: str, batch: list[Pending]) -> None:
         contact = await self._contacts.get(adapter.name, user)
-        window = await self._contacts.window_open(adapter.name, user, adapter.window_hours)
+        window = self._contacts.window_open_for(contact, adapter.window_hours)
         language = "en"  # for templates and the platform's own labels ("Choose")
         if self._language_of is not None:
             language = await self._language_of(adapter.name, user)

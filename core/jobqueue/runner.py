@@ -51,6 +51,7 @@ class JobRunner:
         self._lease = lease
         self._events = EventDispatcher(db, clock, jobs_.subscribers, batch=batch, lease=lease)
         self._scheduled = False
+        self._next_periodic: datetime | None = None  # no periodic run is due before
 
     async def run_once(self) -> int:
         """Run everything due now; returns how many handlers ran."""
@@ -96,8 +97,29 @@ class JobRunner:
         if not self._scheduled:
             await self._ensure_schedules(now)
             self._scheduled = True
+        if self._next_periodic is not None and now < self._next_periodic:
+            return 0  # nothing can be due yet: no transaction at all
+        # One read finds the due ones; only those are claimed, each in its own write.
+        async with self._db.read() as conn:
+            schedule = {
+                row.name: row.next_run_at
+                for row in await conn.execute(
+                    select(job_schedules.c.name, job_schedules.c.next_run_at).where(
+                        job_schedules.c.name.in_([job.name for job in self._periodic])
+                    )
+                )
+            }
+        later = [at for at in schedule.values() if at is not None and at > now]
+        # Schedules only move forward (each claim advances one), so until the earliest
+        # next run no schedule can be due; a missing one is created due now.
+        complete = len(schedule) == len(self._periodic)
+        self._next_periodic = min(later) if later and complete else None
         ran = 0
         for job in self._periodic:
+            next_run = schedule.get(job.name)
+            if next_run is not None and next_run > now:
+                continue
+            self._next_periodic = None  # its schedule moves: read them all again next time
             due = await self._claim_periodic(job, now)
             if due is None:
                 continue
@@ -161,6 +183,13 @@ class JobRunner:
             .limit(self._batch)
             .with_for_update(skip_locked=True)
         )
+        if not self._db.is_postgres:
+            # SQLite has one writer: an idle round looks first, in a read that never
+            # waits for it, and only takes the write lock when a job is due.
+            async with self._db.read() as conn:
+                waiting = select(jobs.c.id).where(due, jobs.c.task.in_(known)).limit(1)
+                if (await conn.execute(waiting)).first() is None:
+                    return []
         async with self._db.transaction() as conn:
             rows = (
                 await conn.execute(

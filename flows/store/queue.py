@@ -242,7 +242,12 @@ class SqlContacts:
         """Whether a free-form message may be sent: always on channels with no window."""
         if hours is None:
             return True
-        contact = await self.get(channel, user)
+        return self.window_open_for(await self.get(channel, user), hours)
+
+    def window_open_for(self, contact: Contact | None, hours: int | None) -> bool:
+        """``window_open`` for a contact already read."""
+        if hours is None:
+            return True
         if contact is None:
             return False
         now: datetime = self._now()

@@ -427,6 +427,41 @@ class SqlOutbox:
             return False
         return True
 
+    async def claim_batches(self, batches: Sequence[Sequence[int]], lease: float) -> list[bool]:
+        """``claim`` for several conversations' batches in one transaction: each batch is
+        taken all or none (a batch another worker took part of is left to it); returns
+        whether each was taken."""
+        if len(batches) == 1:
+            return [await self.claim(batches[0], lease)]
+        now = self._now()
+        wanted = [i for batch in batches for i in batch]
+        async with self._db.transaction() as conn:
+            taken = {
+                row.id
+                for row in await conn.execute(
+                    update(outbox)
+                    .where(
+                        and_(
+                            outbox.c.id.in_(wanted),
+                            outbox.c.status == "pending",
+                            outbox.c.next_attempt_at <= now,
+                        )
+                    )
+                    .values(next_attempt_at=now + timedelta(seconds=lease))
+                    .returning(outbox.c.id)
+                )
+            }
+            claimed = [all(i in taken for i in batch) for batch in batches]
+            partial = [
+                i for batch, ok in zip(batches, claimed, strict=True) if not ok for i in batch
+            ]
+            back = [i for i in partial if i in taken]
+            if back:  # due again, as they were: all or none per conversation
+                await conn.execute(
+                    update(outbox).where(outbox.c.id.in_(back)).values(next_attempt_at=now)
+                )
+        return claimed
+
     async def release(self, ids: Sequence[int]) -> None:
         """Claimed replies not attempted: due again (behind any that wait for a retry)."""
         if not ids:
