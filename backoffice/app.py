@@ -13,6 +13,7 @@ from backoffice.audit import routes as audit
 from backoffice.context import Backoffice
 from backoffice.inbox import routes as inbox
 from backoffice.kyc import routes as kyc
+from backoffice.marketing import links as marketing_links
 from backoffice.marketing import routes as marketing
 from backoffice.risk import routes as risk
 from backoffice.security import install
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     inbox.router,
     kyc.router,
     marketing.router,
+    marketing_links.public,  # /r/<code>/<channel>: tracked program links, no sign-in
     risk.router,
     settings.router,
     staff.router,
