@@ -71,6 +71,16 @@ inbox_notes = Table(
     Index("ix_backoffice_inbox_notes_conversation", "channel", "user_ref", "id"),
 )
 
+kyc_document_links = Table(
+    "backoffice_kyc_document_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the link's random token
+    Column("document_id", String(36), nullable=False),
+    Column("staff_id", String(36), nullable=False),  # the only one who may open it
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+    Column("used_at", UtcDateTime),  # opened once: never again
+)
+
 
 async def prepare(db: Database) -> None:
     """Create the back office's missing tables."""
