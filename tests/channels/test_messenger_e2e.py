@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from bots.doubles import Answer, Call, PlatformDouble
 from tests.channels.harness import RunningTeller, running_teller
+from tests.channels.support import card_number, joined
 
 TOKEN = "EAAB-page-access-token"
 APP_SECRET = "0123456789abcdef0123456789abcdef"
@@ -108,21 +108,10 @@ class Messenger:
         return Sent(message.get("text", ""), choices, message.get("attachment"))
 
 
-def joined(sent: list[Sent]) -> str:
-    return "\n".join(s.text for s in sent).replace("\u00a0", " ").replace("\u202f", " ")
-
-
 @pytest.fixture
 def send_double() -> Iterator[PlatformDouble]:
     with PlatformDouble(send_api) as double:
         yield double
-
-
-async def card_number(teller: RunningTeller, key: str) -> str:
-    bank = teller.conversations.services.bank
-    cards = await bank.list_cards(UUID(teller.customer(key)["customer_id"]))
-    token = await bank.create_card_reveal(cards[0].id)
-    return (await bank.reveal_card(token.token)).number
 
 
 async def test_get_started_balance_and_a_transfer_by_card_number(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +20,7 @@ from bots.channel import AdapterDeps, Received
 from bots.messenger import MessengerAdapter, MessengerConfig, deep_link
 from bots.messenger.webhook import parse
 from flows.messages import Kind
-from flows.ports import Media
+from tests.channels.support import NoMedia, RecordingIntake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = "0123456789abcdef0123456789abcdef"  # SIGNATURES.md (c)
@@ -64,27 +64,6 @@ def attachment_event(
     return {"object": "page", "entry": [entry]}
 
 
-class RecordingIntake:
-    def __init__(self) -> None:
-        self.accepted: list[Received] = []
-        self.events: list[tuple[str, str, str, str]] = []
-
-    async def accept(self, received: Sequence[Received]) -> int:
-        self.accepted.extend(received)
-        return len(received)
-
-    async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:
-        self.events.append((channel, user, kind, detail))
-
-
-class NoMedia:
-    async def get(self, media_id: str) -> Media | None:
-        return None
-
-    def public_url(self, media_id: str, filename: str = "") -> str:
-        return f"https://teller.test/webchat/media/{media_id}"
-
-
 @pytest.fixture
 def intake() -> RecordingIntake:
     return RecordingIntake()
@@ -100,7 +79,9 @@ async def client(intake: RecordingIntake) -> AsyncIterator[httpx.AsyncClient]:
             api_url="https://graph.test/v25.0",
             page_name="tellerbank",
         )
-        adapter = MessengerAdapter(config, AdapterDeps(http, NoMedia()))
+        adapter = MessengerAdapter(
+            config, AdapterDeps(http, NoMedia("https://teller.test/webchat/media"))
+        )
         app = FastAPI()
         app.include_router(adapter.router(intake), prefix="/webhooks")
         transport = httpx.ASGITransport(app=app)
@@ -281,7 +262,7 @@ async def test_a_signed_fixture_is_accepted_as_meta_signed_it(
     vector = "sha256=d2d4099b531c3c14ac2aaeadec308b127bb936ae4804bedd019c16142c4f3d55"
     response = await post(client, raw("messenger_text.json"), vector)
     assert response.status_code == 200
-    [received] = intake.accepted
+    [received] = intake.received
     assert received.inbound.message_id == "AAAA-BBBB-CCCC"
 
 
@@ -294,7 +275,7 @@ async def test_every_enveloped_fixture_is_accepted_through_the_route(
     body = raw(name)
     response = await post(client, body, sign(body))
     assert response.status_code == 200
-    assert len(intake.accepted) == 1
+    assert len(intake.received) == 1
 
 
 @pytest.mark.parametrize(
@@ -313,7 +294,7 @@ async def test_a_missing_wrong_or_tampered_signature_is_refused_before_the_intak
     response = await post(client, raw("messenger_text.json"), signature)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 async def test_a_tampered_body_with_the_original_signature_is_refused(
@@ -322,7 +303,7 @@ async def test_a_tampered_body_with_the_original_signature_is_refused(
     body = raw("messenger_text.json")
     response = await post(client, body.replace(b'"text"', b'"tExt"'), sign(body))
     assert response.status_code == 401
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 async def test_a_signed_body_that_is_not_json_is_a_400(
@@ -330,7 +311,7 @@ async def test_a_signed_body_that_is_not_json_is_a_400(
 ) -> None:
     response = await post(client, b"object=page", sign(b"object=page"))
     assert response.status_code == 400
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 @pytest.mark.parametrize(
@@ -347,7 +328,7 @@ async def test_what_is_not_a_page_message_is_acknowledged(
     body = json.dumps(payload).encode()
     response = await post(client, body, sign(body))
     assert response.status_code == 200
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 async def test_the_handshake_route_answers_the_dashboards_check(client: httpx.AsyncClient) -> None:

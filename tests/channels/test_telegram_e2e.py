@@ -15,12 +15,12 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from bots.doubles import Answer, Call, PlatformDouble
 from tests.channels.harness import RunningTeller, running_teller
+from tests.channels.support import card_number, joined
 
 TOKEN = "123456789:AAE-teller-e2e-test-token"
 SECRET = "bank_bot-webhook_s3cret"
@@ -167,10 +167,6 @@ class Telegram:
         return Sent(method, message_id, text, choices, file, markup)
 
 
-def joined(sent: list[Sent]) -> str:
-    return "\n".join(s.text for s in sent).replace("\u00a0", " ").replace("\u202f", " ")
-
-
 @pytest.fixture
 def bot_api() -> BotApiDouble:
     return BotApiDouble()
@@ -180,13 +176,6 @@ def bot_api() -> BotApiDouble:
 def telegram_double(bot_api: BotApiDouble) -> Iterator[PlatformDouble]:
     with PlatformDouble(bot_api) as double:
         yield double
-
-
-async def card_number(teller: RunningTeller, key: str) -> str:
-    bank = teller.conversations.services.bank
-    cards = await bank.list_cards(UUID(teller.customer(key)["customer_id"]))
-    token = await bank.create_card_reveal(cards[0].id)
-    return (await bank.reveal_card(token.token)).number
 
 
 def env(double: PlatformDouble, **extra: str) -> dict[str, str]:

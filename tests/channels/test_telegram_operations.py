@@ -16,32 +16,12 @@ from bots.channel import AdapterDeps, Check, Received
 from bots.doubles import Answer, Call, PlatformDouble
 from bots.telegram import TelegramAdapter, TelegramConfig, deep_link, polling
 from flows.messages import Kind
-from flows.ports import Media
+from tests.channels.support import NoMedia, RecordingIntake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "123456:TEST-token"
 SECRET = "bank_bot-webhook_s3cret"
 HOOK = "https://bank.example/webhooks/telegram"
-
-
-class NoMedia:
-    async def get(self, media_id: str) -> Media | None:
-        return None
-
-    def public_url(self, media_id: str, filename: str = "") -> str:
-        return ""
-
-
-class RecordingIntake:
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-
-    async def accept(self, received: Sequence[Received]) -> int:
-        self.received.extend(received)
-        return len(received)
-
-    async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:
-        raise AssertionError("no events expected")
 
 
 def bot_api(**results: Any) -> Callable[[Call], Answer]:
@@ -276,7 +256,7 @@ async def test_polling_feeds_the_intake_and_confirms_the_offset(
     http: httpx.AsyncClient, double: PlatformDouble
 ) -> None:
     double.responder = batch_once(batch())
-    intake = RecordingIntake()
+    intake = RecordingIntake(events_expected=False)
     stop = asyncio.Event()
     task = asyncio.create_task(make(http, double).poll_forever(intake, stop))
     await until(lambda: len(double.calls_to("/getUpdates")) >= 2)
@@ -312,7 +292,7 @@ async def test_polling_backs_off_after_a_failure_and_carries_on(
         return good(call)
 
     double.responder = flaky
-    intake = RecordingIntake()
+    intake = RecordingIntake(events_expected=False)
     stop = asyncio.Event()
     task = asyncio.create_task(make(http, double).poll_forever(intake, stop))
     await until(lambda: len(intake.received) == 1)
@@ -362,7 +342,9 @@ async def test_stopping_interrupts_a_long_poll() -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(hold)) as client:
         adapter = TelegramAdapter(TelegramConfig(TOKEN, SECRET), AdapterDeps(client, NoMedia()))
         stop = asyncio.Event()
-        task = asyncio.create_task(adapter.poll_forever(RecordingIntake(), stop))
+        task = asyncio.create_task(
+            adapter.poll_forever(RecordingIntake(events_expected=False), stop)
+        )
         await asyncio.sleep(0.05)
         stop.set()
         async with asyncio.timeout(10):

@@ -14,19 +14,11 @@ from bots.telegram import TelegramAdapter, TelegramConfig
 from bots.telegram.api import BotApi, FileTooLarge
 from bots.telegram.config import MAX_FILE_BYTES
 from flows.messages import Inbound, Kind
-from flows.ports import Media
+from tests.channels.support import NoMedia
 
 TOKEN = "123456:TEST-token-never-in-reasons"
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg" * 100
 FILE_PATH = "photos/file_7.jpg"
-
-
-class NoMedia:
-    async def get(self, media_id: str) -> Media | None:
-        return None
-
-    def public_url(self, media_id: str, filename: str = "") -> str:
-        return ""
 
 
 def telegram(

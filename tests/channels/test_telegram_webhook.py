@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -11,35 +11,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bots.channel import AdapterDeps, Received
+from bots.channel import AdapterDeps
 from bots.telegram import TelegramAdapter, TelegramConfig
 from flows.messages import Kind
-from flows.ports import Media
+from tests.channels.support import NoMedia, RecordingIntake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = "bank_bot-webhook_s3cret"  # SIGNATURES.md's Telegram vector
 URL = "/webhooks/telegram"
-
-
-class RecordingIntake:
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.events: list[tuple[str, str, str, str]] = []
-
-    async def accept(self, received: Sequence[Received]) -> int:
-        self.received.extend(received)
-        return len(received)
-
-    async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:
-        self.events.append((channel, user, kind, detail))
-
-
-class NoMedia:
-    async def get(self, media_id: str) -> Media | None:
-        return None
-
-    def public_url(self, media_id: str, filename: str = "") -> str:
-        return ""
 
 
 @pytest.fixture

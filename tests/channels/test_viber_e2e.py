@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from bots.doubles import Answer, Call, PlatformDouble
 from bots.viber.signature import sign
 from tests.channels.harness import RunningTeller, running_teller
+from tests.channels.support import card_number, joined
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 USER = "jc9HsWTZ2Yf2NkRZ8KcNug=="
@@ -106,21 +106,10 @@ class Viber:
         return Sent(message["type"], message.get("text", ""), choices, message.get("media"))
 
 
-def joined(sent: list[Sent]) -> str:
-    return "\n".join(s.text for s in sent).replace("\u00a0", " ").replace("\u202f", " ")
-
-
 @pytest.fixture
 def viber_double() -> Iterator[PlatformDouble]:
     with PlatformDouble(viber_api) as double:
         yield double
-
-
-async def card_number(teller: RunningTeller, key: str) -> str:
-    bank = teller.conversations.services.bank
-    cards = await bank.list_cards(UUID(teller.customer(key)["customer_id"]))
-    token = await bank.create_card_reveal(cards[0].id)
-    return (await bank.reveal_card(token.token)).number
 
 
 async def test_welcome_start_balance_and_a_transfer_by_card_number(

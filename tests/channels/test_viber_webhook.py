@@ -6,18 +6,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from bots.channel import AdapterDeps, Received
+from bots.channel import AdapterDeps
 from bots.viber import ViberAdapter, ViberConfig
 from bots.viber.signature import sign, verify
 from flows.messages import Kind
-from flows.ports import Media
+from tests.channels.support import NoMedia, RecordingIntake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOC_TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"  # SIGNATURES.md vector (b)
@@ -26,36 +26,6 @@ SDK_BODY = b'{"event":"webhook","timestamp":4977069964384421269,"message_token":
 SDK_SIGNATURE = "d21b343448c8aee33b8e93768ef6ceb64a6ba6163099973a2b8bd028fea510ef"
 TEXT_SIGNATURE = "942f258d2728a8d74d7503de6f2000e6e49a5811045d2b5a2740c7f6248f9ffc"
 PROBLEM = "application/problem+json"
-
-
-class RecordingIntake:
-    def __init__(self, fail: bool = False) -> None:
-        self.accepted: list[Received] = []
-        self.events: list[tuple[str, str, str, str]] = []
-        self.fail = fail
-
-    async def accept(self, received: Sequence[Received]) -> int:
-        if self.fail:
-            raise RuntimeError("database is down")
-        self.accepted.extend(received)
-        return len(received)
-
-    async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:
-        if self.fail:
-            raise RuntimeError("database is down")
-        self.events.append((channel, user, kind, detail))
-
-    @property
-    def untouched(self) -> bool:
-        return not self.accepted and not self.events
-
-
-class NoMedia:
-    async def get(self, media_id: str) -> Media | None:
-        return None
-
-    def public_url(self, media_id: str, filename: str = "") -> str:
-        return f"https://teller.example/media/{media_id}"
 
 
 @pytest.fixture
@@ -80,7 +50,7 @@ async def post(
 
 def adapter(http: httpx.AsyncClient, token: str = DOC_TOKEN) -> ViberAdapter:
     config = ViberConfig(auth_token=token, bot_name="Teller Bank", bot_avatar="https://a/b.png")
-    return ViberAdapter(config, AdapterDeps(http, NoMedia()))
+    return ViberAdapter(config, AdapterDeps(http, NoMedia("https://teller.example/media")))
 
 
 def signed(body: bytes, token: str = DOC_TOKEN) -> dict[str, str]:
@@ -124,7 +94,7 @@ async def test_vector_b_through_the_route(http: httpx.AsyncClient) -> None:
         app_for(adapter(http), intake), body, {"X-Viber-Content-Signature": TEXT_SIGNATURE}
     )
     assert response.status_code == 200
-    [received] = intake.accepted
+    [received] = intake.received
     assert received.inbound.message_id == "4912661846655238145"
     assert received.inbound.kind is Kind.TEXT
     assert received.inbound.user == "01234567890A="
@@ -135,7 +105,7 @@ async def test_signature_from_the_sig_query_parameter(http: httpx.AsyncClient) -
     body = (FIXTURES / "viber_message_text.json").read_bytes()
     response = await post(app_for(adapter(http), intake), body, query=f"?sig={TEXT_SIGNATURE}")
     assert response.status_code == 200
-    assert len(intake.accepted) == 1
+    assert len(intake.received) == 1
 
 
 @pytest.mark.parametrize(
@@ -189,7 +159,7 @@ async def test_subscribed_unsubscribed_and_failed_are_events(http: httpx.AsyncCl
         ("viber", "u1=", "unsubscribed", ""),
         ("viber", "u1=", "failed", "gone"),
     ]
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 @pytest.mark.parametrize(
@@ -224,7 +194,7 @@ async def test_a_sticker_is_acknowledged_as_empty_text(http: httpx.AsyncClient) 
     ).encode()
     response = await post(app_for(adapter(http), intake), body, signed(body))
     assert response.status_code == 200
-    [received] = intake.accepted
+    [received] = intake.received
     assert (received.inbound.kind, received.inbound.text) == (Kind.TEXT, "")
     assert received.inbound.message_id == "5098034272017990000"
 
@@ -314,7 +284,7 @@ async def test_the_welcome_carries_the_code_in_the_readers_language(
     ).encode()
     response = await post(app_for(adapter(http), intake), tap, signed(tap))
     assert response.status_code == 200
-    [received] = intake.accepted
+    [received] = intake.received
     assert received.inbound.kind is Kind.START
     assert received.inbound.referral == "INV-7"
     assert received.inbound.message_id == "4912661846655238146"
@@ -338,6 +308,6 @@ async def test_a_subscriber_following_an_invite_link_starts_over(
     response = await post(app_for(adapter(http), intake), body, signed(body))
     assert response.status_code == 200
     assert response.content == b""
-    [received] = intake.accepted
+    [received] = intake.received
     assert (received.inbound.kind, received.inbound.referral) == (Kind.START, "INV-7")
     assert received.inbound.message_id == "conversation_started:4912661846655238145"

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from bots.doubles import Answer, Call, PlatformDouble
 from tests.channels.harness import RunningTeller, running_teller
+from tests.channels.support import card_number, joined
 
 TOKEN = "EAAG-system-user-token"
 APP_SECRET = "0123456789abcdef0123456789abcdef"
@@ -125,21 +125,10 @@ class WhatsApp:
         return Sent(kind, media.get("caption", ""), {}, media["link"])
 
 
-def joined(sent: list[Sent]) -> str:
-    return "\n".join(s.text for s in sent).replace("\u00a0", " ").replace("\u202f", " ")
-
-
 @pytest.fixture
 def graph_double() -> Iterator[PlatformDouble]:
     with PlatformDouble(graph_api) as double:
         yield double
-
-
-async def card_number(teller: RunningTeller, key: str) -> str:
-    bank = teller.conversations.services.bank
-    cards = await bank.list_cards(UUID(teller.customer(key)["customer_id"]))
-    token = await bank.create_card_reveal(cards[0].id)
-    return (await bank.reveal_card(token.token)).number
 
 
 async def test_start_balance_and_a_transfer_by_card_number(

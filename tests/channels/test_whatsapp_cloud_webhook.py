@@ -9,7 +9,7 @@ import copy
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from bots.whatsapp_cloud import (
 )
 from bots.whatsapp_cloud.webhook import parse
 from flows.messages import Kind
-from flows.ports import Media
+from tests.channels.support import NoMedia, RecordingIntake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = "0123456789abcdef0123456789abcdef"  # SIGNATURES.md (b)
@@ -54,27 +54,6 @@ def only(payload: dict[str, Any]) -> Received:
     return received
 
 
-class RecordingIntake:
-    def __init__(self) -> None:
-        self.accepted: list[Received] = []
-        self.events: list[tuple[str, str, str, str]] = []
-
-    async def accept(self, received: Sequence[Received]) -> int:
-        self.accepted.extend(received)
-        return len(received)
-
-    async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:
-        self.events.append((channel, user, kind, detail))
-
-
-class NoMedia:
-    async def get(self, media_id: str) -> Media | None:
-        return None
-
-    def public_url(self, media_id: str, filename: str = "") -> str:
-        return f"https://teller.test/webchat/media/{media_id}"
-
-
 @pytest.fixture
 def intake() -> RecordingIntake:
     return RecordingIntake()
@@ -90,7 +69,9 @@ async def client(intake: RecordingIntake) -> AsyncIterator[httpx.AsyncClient]:
             phone_number_id="106540352242922",
             api_url="https://graph.test/v25.0",
         )
-        adapter = CloudWhatsAppAdapter(config, AdapterDeps(http, NoMedia()))
+        adapter = CloudWhatsAppAdapter(
+            config, AdapterDeps(http, NoMedia("https://teller.test/webchat/media"))
+        )
         app = FastAPI()
         app.include_router(adapter.router(intake), prefix="/webhooks")
         transport = httpx.ASGITransport(app=app)
@@ -257,7 +238,7 @@ async def test_a_signed_fixture_is_accepted_as_meta_signed_it(
     vector = "sha256=b7edbc92d5227c36ddf894643f3b69f7758dc739f63a162f04ad8c6e2a8059e5"
     response = await post(client, body, vector)
     assert response.status_code == 200
-    [received] = intake.accepted
+    [received] = intake.received
     assert received.inbound.text == "Does it come in another color?"
 
 
@@ -271,7 +252,7 @@ async def test_every_fixture_is_accepted_through_the_route(
     body = raw(name)
     response = await post(client, body, sign(body))
     assert response.status_code == 200
-    assert len(intake.accepted) == 1
+    assert len(intake.received) == 1
 
 
 @pytest.mark.parametrize(
@@ -291,7 +272,7 @@ async def test_a_missing_wrong_or_tampered_signature_is_refused_before_the_intak
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "INVALID_SIGNATURE"
-    assert intake.accepted == []
+    assert intake.received == []
     assert intake.events == []
 
 
@@ -302,7 +283,7 @@ async def test_a_tampered_body_with_the_original_signature_is_refused(
     tampered = body.replace(b"another color", b"another colour")
     response = await post(client, tampered, sign(body))
     assert response.status_code == 401
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe"])
@@ -312,7 +293,7 @@ async def test_a_signed_body_that_is_not_a_json_object_is_a_400(
     response = await post(client, body, sign(body))
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 async def test_failed_statuses_are_reported_and_the_others_ignored(
@@ -347,7 +328,7 @@ async def test_failed_statuses_are_reported_and_the_others_ignored(
     body = json.dumps(payload).encode()
     response = await post(client, body, sign(body))
     assert response.status_code == 200
-    assert intake.accepted == []
+    assert intake.received == []
     assert intake.events == [("whatsapp_cloud", "16505551234", "failed", "131047")]
 
 
@@ -367,7 +348,7 @@ async def test_what_is_not_a_customer_message_is_acknowledged(
     body = json.dumps(payload).encode()
     response = await post(client, body, sign(body))
     assert response.status_code == 200
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 async def test_the_handshake_route_answers_the_dashboards_check(client: httpx.AsyncClient) -> None:

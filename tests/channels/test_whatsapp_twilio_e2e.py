@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
-from uuid import UUID
 
 import pytest
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bots.doubles import Answer, Call, PlatformDouble
 from tests.channels.harness import RunningTeller, running_teller
+from tests.channels.support import card_number, joined
 
 SID = "AC1a03647d811fab342c0ad608e382fab2"
 TOKEN = "96yc5z9g44vl4ks2p1suc42yb9p4lpmu"
@@ -125,22 +125,11 @@ class WhatsApp:
         return Sent(form.get("Body", ""), {}, form.get("MediaUrl"))
 
 
-def joined(sent: list[Sent]) -> str:
-    return "\n".join(s.text for s in sent).replace("\u00a0", " ").replace("\u202f", " ")
-
-
 @pytest.fixture
 def twilio_double() -> Iterator[tuple[PlatformDouble, Twilio]]:
     twilio = Twilio()
     with PlatformDouble(twilio) as double:
         yield double, twilio
-
-
-async def card_number(teller: RunningTeller, key: str) -> str:
-    bank = teller.conversations.services.bank
-    cards = await bank.list_cards(UUID(teller.customer(key)["customer_id"]))
-    token = await bank.create_card_reveal(cards[0].id)
-    return (await bank.reveal_card(token.token)).number
 
 
 async def test_start_balance_and_a_transfer_by_card_number(

@@ -4,7 +4,7 @@ Twilio's signature vectors verify, and the routes refuse what Twilio did not sig
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -13,12 +13,12 @@ import pytest
 from fastapi import FastAPI
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from bots.channel import AdapterDeps, Received
+from bots.channel import AdapterDeps
 from bots.whatsapp_twilio import TwilioWhatsAppAdapter, TwilioWhatsAppConfig
 from bots.whatsapp_twilio.parse import is_status, parse_message, parse_status
 from bots.whatsapp_twilio.signature import Form, compute_signature, parse_form, verify
 from flows.messages import Kind
-from flows.ports import Media
+from tests.channels.support import NoMedia, RecordingIntake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "96yc5z9g44vl4ks2p1suc42yb9p4lpmu"  # SIGNATURES.md (b)
@@ -42,27 +42,6 @@ def sdk_signature(url: str, body: bytes, token: str = TOKEN) -> str:
     return signature
 
 
-class RecordingIntake:
-    def __init__(self) -> None:
-        self.accepted: list[Received] = []
-        self.events: list[tuple[str, str, str, str]] = []
-
-    async def accept(self, received: Sequence[Received]) -> int:
-        self.accepted.extend(received)
-        return len(received)
-
-    async def event(self, channel: str, user: str, kind: str, detail: str = "") -> None:
-        self.events.append((channel, user, kind, detail))
-
-
-class NoMedia:
-    async def get(self, media_id: str) -> Media | None:
-        return None
-
-    def public_url(self, media_id: str, filename: str = "") -> str:
-        return f"{PUBLIC}/webchat/media/{media_id}"
-
-
 @pytest.fixture
 def intake() -> RecordingIntake:
     return RecordingIntake()
@@ -79,7 +58,9 @@ async def client(intake: RecordingIntake) -> AsyncIterator[httpx.AsyncClient]:
             from_number="whatsapp:+14123456789",
             public_url=PUBLIC + "/",
         )
-        adapter = TwilioWhatsAppAdapter(config, AdapterDeps(http, NoMedia()))
+        adapter = TwilioWhatsAppAdapter(
+            config, AdapterDeps(http, NoMedia(f"{PUBLIC}/webchat/media"))
+        )
         app = FastAPI()
         app.include_router(adapter.router(intake), prefix="/webhooks")
         transport = httpx.ASGITransport(app=app)
@@ -308,10 +289,10 @@ async def test_route_accepts_the_signed_fixture(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/xml")
     assert response.text == '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-    assert [r.inbound.message_id for r in intake.accepted] == [
+    assert [r.inbound.message_id for r in intake.received] == [
         "SM892512e202b34d4109b10a3893fa9640"
     ]
-    assert intake.accepted[0].inbound.text == "test"
+    assert intake.received[0].inbound.text == "test"
 
 
 async def test_route_signature_covers_the_query_string(
@@ -323,13 +304,13 @@ async def test_route_signature_covers_the_query_string(
     assert ok.status_code == 200
     wrong = await post(client, body, path=path, sign_url=MESSAGES)
     assert wrong.status_code == 403
-    assert len(intake.accepted) == 1
+    assert len(intake.received) == 1
 
 
 async def test_route_media_fixture(client: httpx.AsyncClient, intake: RecordingIntake) -> None:
     response = await post(client, fixture("twilio_whatsapp_media.txt"))
     assert response.status_code == 200
-    assert intake.accepted[0].fetch["url"] == MEDIA_URL
+    assert intake.received[0].fetch["url"] == MEDIA_URL
 
 
 @pytest.mark.parametrize(
@@ -351,7 +332,7 @@ async def test_route_refuses_unsigned(
     assert response.status_code == 403, case
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "BAD_SIGNATURE"
-    assert intake.accepted == []
+    assert intake.received == []
     assert intake.events == []
 
 
@@ -363,7 +344,7 @@ async def test_route_refuses_a_tampered_body(
     tampered = body.replace(b"Body=test", b"Body=send+all+my+money")
     response = await post(client, tampered, signature=signature)
     assert response.status_code == 403
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 async def test_route_refuses_a_body_that_is_not_utf8(
@@ -372,7 +353,7 @@ async def test_route_refuses_a_body_that_is_not_utf8(
     response = await post(client, b"Body=\xff\xfe", signature="x")
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 # -- 3. what is acknowledged and not processed -------------------------------------------------
@@ -388,7 +369,7 @@ async def test_statuses_are_acknowledged(
     response = await post(client, fixture(name), path=path)
     assert response.status_code == 200
     assert "<Response/>" in response.text
-    assert intake.accepted == []
+    assert intake.received == []
     assert intake.events == []
 
 
@@ -411,7 +392,7 @@ async def test_a_failed_message_is_reported(
     response = await post(client, body, path="/webhooks/whatsapp/twilio/status")
     assert response.status_code == 200
     assert intake.events == [("whatsapp_twilio", "+31612345678", "failed", "63016")]
-    assert intake.accepted == []
+    assert intake.received == []
 
 
 async def test_a_sticker_is_acknowledged_as_empty_text(
@@ -420,8 +401,8 @@ async def test_a_sticker_is_acknowledged_as_empty_text(
     body = form(NumMedia="1", MediaUrl0=MEDIA_URL, MediaContentType0="image/webp")
     response = await post(client, body)
     assert response.status_code == 200
-    assert intake.accepted[0].inbound.kind is Kind.TEXT
-    assert intake.accepted[0].inbound.text == ""
+    assert intake.received[0].inbound.kind is Kind.TEXT
+    assert intake.received[0].inbound.text == ""
 
 
 async def test_a_signed_form_that_is_no_message_is_acknowledged(
@@ -429,4 +410,4 @@ async def test_a_signed_form_that_is_no_message_is_acknowledged(
 ) -> None:
     response = await post(client, b"AccountSid=AC1a03647d811fab342c0ad608e382fab2")
     assert response.status_code == 200
-    assert intake.accepted == []
+    assert intake.received == []
