@@ -15,6 +15,8 @@ from backoffice.inbox import routes as inbox
 from backoffice.kyc import routes as kyc
 from backoffice.marketing import links as marketing_links
 from backoffice.marketing import routes as marketing
+from backoffice.oidc import routes as oidc
+from backoffice.oidc.provider import Provider
 from backoffice.risk import routes as risk
 from backoffice.security import install
 from backoffice.settings import routes as settings
@@ -32,11 +34,14 @@ ROUTERS: list[APIRouter] = [
     settings.router,
     staff.router,
     audit.router,
+    oidc.router,
 ]
 
 
 def mount_backoffice(app: FastAPI, bo: Backoffice) -> None:
     app.state.backoffice = bo
+    # The sign-in page offers the identity provider when this is set.
+    app.state.backoffice_oidc = Provider(bo.config.oidc) if bo.config.oidc else None
     for router in ROUTERS:
         app.include_router(router, include_in_schema=False)
     app.mount("/backoffice/static", StaticFiles(directory=STATIC), name="backoffice-static")

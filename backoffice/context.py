@@ -18,6 +18,18 @@ from core.persistence.database import Database
 from flows.service import Conversations
 
 
+@dataclass(frozen=True)
+class OidcConfig:
+    """Sign-in with an OpenID Connect provider (Keycloak), see ``backoffice.oidc``."""
+
+    issuer: str  # what the ID tokens' iss claim says: <server>/realms/<realm>
+    server_url: str  # where Teller reaches the provider (may differ inside a network)
+    realm: str
+    client_id: str
+    client_secret: str | None  # None for a public client (PKCE alone)
+    role_prefix: str = "teller-"  # realm role teller-agent → agent
+
+
 @dataclass
 class BackofficeConfig:
     secure_cookies: bool = True  # off only for plain-HTTP development
@@ -25,6 +37,8 @@ class BackofficeConfig:
     login_attempts: int = 5  # failed sign-ins per user and per address …
     login_window: timedelta = timedelta(minutes=15)  # … within this window
     public_url: str = ""  # for links and QR codes that leave the building
+    oidc: OidcConfig | None = None  # sign-in with the bank's identity provider
+    local_signin: bool = True  # passwords and TOTP; may be off when oidc is on
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from backoffice.accounts import StaffAccount
 from backoffice.context import Backoffice, backoffice
 from backoffice.roles import ALL_ROLES
 from backoffice.security import (
@@ -28,7 +29,7 @@ LOGIN_COOKIE = "teller_staff_login"  # the sign-in form's CSRF token (double sub
 any_staff = require(*ALL_ROLES)
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     # Only back into the back office: never an open redirect.
     if target.startswith("/backoffice") and not target.startswith("//") and "\\" not in target:
         return target
@@ -49,6 +50,29 @@ def _cookie(
     )
 
 
+async def open_session(
+    bo: Backoffice, account: StaffAccount, *, language: str, address: str, method: str
+) -> str:
+    """A session for ``account`` and the sign-in's audit record; returns the cookie's
+    token. Every way of signing in (password and TOTP, the identity provider) ends here."""
+    token = await bo.sessions.start(account.id, language)
+    async with bo.db.transaction() as conn:
+        await audit_log.record(
+            conn,
+            bo.clock(),
+            Actor(ActorKind.STAFF, account.username),
+            "backoffice.sign_in",
+            f"staff:{account.id}",
+            {"address": address, "method": method},
+        )
+    return token
+
+
+def set_session_cookie(response: Response, bo: Backoffice, token: str) -> None:
+    # Gone with the browser; the idle limit is kept server-side.
+    _cookie(response, bo, COOKIE, token, None)
+
+
 def _login_page(
     request: Request, bo: Backoffice, *, status: int = 200, error: str = "", next_: str = ""
 ) -> Response:
@@ -62,8 +86,9 @@ def _login_page(
         language=language if language in LANGUAGES else "en",
         login_token=token,
         error=error,
-        next=_safe_next(next_ or request.query_params.get("next", "")),
+        next=safe_next(next_ or request.query_params.get("next", "")),
         oidc=getattr(request.app.state, "backoffice_oidc", None) is not None,
+        local=bo.config.local_signin,
     )
     _cookie(response, bo, LOGIN_COOKIE, token, 600)
     return response
@@ -89,6 +114,8 @@ async def login(
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return _login_page(request, bo, status=403, error="login.expired", next_=next)
+    if not bo.config.local_signin:
+        return _login_page(request, bo, status=403, error="oidc.local_off", next_=next)
     throttle = LoginThrottle(bo)
     address = request.client.host if request.client else "unknown"
     if await throttle.blocked(username, address):
@@ -109,18 +136,15 @@ async def login(
             )
         return _login_page(request, bo, status=401, error="login.failed", next_=next)
     await throttle.succeeded(username)
-    token = await bo.sessions.start(account.id, request.query_params.get("lang", "en"))
-    async with bo.db.transaction() as conn:
-        await audit_log.record(
-            conn,
-            bo.clock(),
-            who,
-            "backoffice.sign_in",
-            f"staff:{account.id}",
-            {"address": address, "method": "password+totp"},
-        )
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    _cookie(response, bo, COOKIE, token, None)  # gone with the browser; idle limit server-side
+    token = await open_session(
+        bo,
+        account,
+        language=request.query_params.get("lang", "en"),
+        address=address,
+        method="password+totp",
+    )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(response, bo, token)
     response.delete_cookie(LOGIN_COOKIE, path="/backoffice")
     return response
 
@@ -147,7 +171,7 @@ async def language(
     back: Annotated[str, Form(max_length=500)] = "/backoffice",
 ) -> Response:
     await backoffice(request).sessions.set_language(staff.session, language)
-    return RedirectResponse(_safe_next(back), status_code=303)
+    return RedirectResponse(safe_next(back), status_code=303)
 
 
 @router.get("")

@@ -165,6 +165,17 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_audience: str = "teller-api"
     oidc_jwks_url: str | None = None
+    # The back office's staff sign-in with the same provider (authorization code flow with
+    # PKCE): on when TELLER_OIDC_ISSUER and this client id are set. The server URL is where
+    # Teller reaches Keycloak when that is not the issuer's host (a container network);
+    # realm roles named <prefix><role> (teller-agent, …) become back-office roles.
+    backoffice_oidc_client_id: str | None = None
+    backoffice_oidc_client_secret: SecretStr | None = None
+    backoffice_oidc_server_url: str | None = None
+    backoffice_oidc_role_prefix: str = "teller-"
+    # Password + TOTP sign-in for local staff accounts; may be turned off when the
+    # identity provider signs staff in.
+    backoffice_local_signin: bool = True
 
     # KYC: where identity documents are stored, how they are scanned, whether OCR reads
     # passports' machine-readable zones (see README: Configuration).
