@@ -106,6 +106,15 @@ class ChatNotifications:
             )
         elif event.type == "kyc.decided":
             decision = str(p["decision"])
+            if decision == "more_documents":  # the reviewer's words, then a way to answer
+                await notify(
+                    UUID(p["customer_id"]),
+                    "notify.kyc_more_documents",
+                    values={"message": str(p.get("message", ""))[:500]},
+                    buttons=(("kyc_documents.send", "flow:kyc_documents"),),
+                    dedupe=once,
+                )
+                return
             buttons: tuple[tuple[str, str], ...] = ()
             if decision == "verified":
                 buttons = (("intents.get_card", "flow:get_card"),)

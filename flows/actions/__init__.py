@@ -7,6 +7,7 @@ from flows.actions import (  # noqa: F401  (imported for their registrations)
     cards,
     conversation,
     exchange,
+    kyc_documents,
     onboarding,
     referrals,
     settings,
