@@ -2,35 +2,21 @@
 // chosen canned response into the reply box, clear the box once the reply is sent, and
 // show why an action was refused.
 (function () {
-  function scrollTranscript(force) {
-    var list = document.querySelector("#live .transcript");
-    if (!list) { return; }
-    var live = document.getElementById("live");
-    var last = live ? live.getAttribute("data-last") : "";
-    if (force || list.getAttribute("data-seen") !== last) {
-      list.scrollTop = list.scrollHeight;
-    }
-    list.setAttribute("data-seen", last);
-  }
-
   var lastSeen = null;
-  function afterSwap(event) {
-    if (!event.detail || !event.detail.target) { return; }
+
+  // Scroll to the newest line when there is one the agent has not seen yet.
+  function followTranscript() {
     var live = document.getElementById("live");
     if (!live) { return; }
     var last = live.getAttribute("data-last");
-    if (last !== lastSeen) {
-      lastSeen = last;
-      var list = live.querySelector(".transcript");
-      if (list) { list.scrollTop = list.scrollHeight; }
-    }
+    if (last === lastSeen) { return; }
+    lastSeen = last;
+    var list = live.querySelector(".transcript");
+    if (list) { list.scrollTop = list.scrollHeight; }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var live = document.getElementById("live");
-    lastSeen = live ? live.getAttribute("data-last") : null;
-    scrollTranscript(true);
-
+    followTranscript();
     var canned = document.getElementById("canned");
     if (canned) {
       canned.addEventListener("change", function () {
@@ -44,25 +30,27 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", afterSwap);
+  document.addEventListener("htmx:afterSwap", followTranscript);
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
-    var alert = document.getElementById("inbox-error");
-    if (form && form.id === "reply") {
-      if (event.detail.successful) {
-        form.reset();
-        if (alert) { alert.hidden = true; }
-      }
+    if (form && form.id === "reply" && event.detail.successful) {
+      form.reset();
+      var alert = document.getElementById("inbox-error");
+      if (alert) { alert.hidden = true; }
     }
   });
 
   document.addEventListener("htmx:responseError", function (event) {
     var alert = document.getElementById("inbox-error");
     if (!alert) { return; }
-    var title = "";
-    try { title = JSON.parse(event.detail.xhr.responseText).title || ""; } catch (e) { title = ""; }
-    alert.textContent = title || String(event.detail.xhr.status);
+    // The refusal's stable code, shown in the agent's language (texts in data-* attributes).
+    var problem = {};
+    try { problem = JSON.parse(event.detail.xhr.responseText) || {}; } catch (e) { problem = {}; }
+    var key = String(problem.code || "").toLowerCase().replace(/_([a-z])/g, function (m, c) {
+      return c.toUpperCase();
+    });
+    alert.textContent = alert.dataset[key] || problem.title || String(event.detail.xhr.status);
     alert.hidden = false;
   });
 })();
