@@ -1,0 +1,264 @@
+"""Marketing in the back office: programs (create, edit, schedule, pause and resume), their
+links and QR codes, tracked openings, and who may do any of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from backoffice.roles import Role
+from core.bank import Bank
+from core.referrals.model import ProgramKind, ProgramStatus
+from teller.settings import Settings
+from tests.backoffice.conftest import StaffFactory
+from tests.backoffice.marketing_support import (
+    BOT,
+    PUBLIC,
+    audited,
+    create,
+    program_form,
+    programs,
+)
+from tests.fakes import MutableClock
+
+OTHER_ROLES = [r for r in Role if r is not Role.MARKETER]
+PAGES = "/backoffice/marketing/programs"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Telegram set up for links (a bot's username is all a deep link needs)."""
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        nlu_engine="off",
+        telegram_bot_username=BOT,
+        public_url=PUBLIC,
+    )
+
+
+async def test_a_marketer_creates_a_partner_program_with_its_links_and_qr_codes(
+    staff_client: StaffFactory, bank: Bank
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, promo_code="autumn-26", name="Autumn at Rohlík")
+
+    (program,) = await programs(bank)
+    assert program.id == program_id
+    assert program.terms.kind is ProgramKind.PARTNER
+    assert (program.terms.referee_reward, program.terms.caps.program_amount) == (500, 100_000)
+    assert program.terms.starts_at == datetime(2026, 1, 1, tzinfo=UTC)
+    page = await marketer.get(f"/backoffice/marketing/programs/{program_id}")
+    assert page.status_code == 200
+    assert "AUTUMN26" in page.text
+    assert f"{PUBLIC}/r/AUTUMN26/telegram" in page.text
+    assert f"https://t.me/{BOT}?start=AUTUMN26" in page.text
+    assert f"{PUBLIC}/r/AUTUMN26/webchat" in page.text
+    assert "/r/AUTUMN26/viber" not in page.text  # Viber is not set up
+    qr = await marketer.get(
+        f"/backoffice/marketing/programs/{program_id}/qr/AUTUMN26/telegram.png"
+    )
+    assert qr.status_code == 200
+    assert qr.headers["content-type"] == "image/png"
+    assert qr.content.startswith(b"\x89PNG")
+    listing = await marketer.get("/backoffice/marketing")
+    assert "Autumn at Rohlík" in listing.text
+    assert [a[0] for a in await audited(bank, "create_program")] == [f"staff:{marketer.username}"]
+    assert [a[3]["code"] for a in await audited(bank, "add_promo_code")] == ["AUTUMN26"]
+
+
+async def test_a_partner_program_without_a_typed_code_gets_a_drawn_one(
+    staff_client: StaffFactory, bank: Bank
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, code_prefix="RH", code_length="6")
+    page = await marketer.get(f"/backoffice/marketing/programs/{program_id}")
+    assert f"{PUBLIC}/r/RH" in page.text
+    add = await marketer.post(f"{PAGES}/{program_id}/codes", {"code": "RH-SECOND"})
+    assert add.status_code == 303
+    again = await marketer.post(f"{PAGES}/{program_id}/codes", {"code": "rhsecond"})
+    assert "error=REFERRAL_CODE_EXISTS" in again.headers["location"]
+    page = await marketer.get(again.headers["location"])
+    assert "This promo code is already in use." in page.text
+    assert "RHSECOND" in page.text
+
+
+async def test_invalid_programs_are_refused_in_the_staff_members_language(
+    staff_client: StaffFactory, bank: Bank
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    await marketer.post("/backoffice/language", {"language": "cs", "back": "/backoffice"})
+    ends_first = await marketer.post(
+        "/backoffice/marketing/programs",
+        program_form(starts_at="2026-05-01T00:00", ends_at="2026-04-01T00:00"),
+    )
+    assert ends_first.status_code == 422
+    assert 'id="f-ends_at"' in ends_first.text
+    assert 'aria-invalid="true"' in ends_first.text
+    assert "Konec je datum a čas po začátku." in ends_first.text
+    bad_amount = await marketer.post(
+        "/backoffice/marketing/programs", program_form(referee_reward="five")
+    )
+    assert bad_amount.status_code == 422
+    assert "Částka jako 10 nebo 10,50" in bad_amount.text
+    assert await programs(bank) == []
+    taken = program_form()
+    await create(marketer, **taken)
+    twice = await marketer.post("/backoffice/marketing/programs", taken)
+    assert twice.status_code == 422
+    assert "Program s tímto názvem už existuje." in twice.text
+    assert len(await programs(bank)) == 1
+    refusals = await audited(bank, "create_program")
+    assert [r[2] for r in refusals] == [
+        "rejected:VALIDATION_ERROR",
+        "ok",
+        "rejected:PROGRAM_EXISTS",
+    ]
+
+
+async def test_a_program_is_scheduled_edited_paused_and_resumed(
+    staff_client: StaffFactory, bank: Bank, clock: MutableClock
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, starts_at="2026-04-01T08:00", ends_at="2026-06-30T00:00")
+    program = await bank.referrals.programs.get(program_id)
+    assert program.status(clock.now()) is ProgramStatus.SCHEDULED
+    edit = await marketer.get(f"/backoffice/marketing/programs/{program_id}/edit")
+    assert 'value="2026-04-01T08:00"' in edit.text
+    saved = await marketer.post(
+        f"/backoffice/marketing/programs/{program_id}",
+        program_form(name=program.terms.name, referee_reward="7.50", starts_at="2026-03-02T09:45"),
+    )
+    assert saved.status_code == 303
+    program = await bank.referrals.programs.get(program_id)
+    assert (program.terms.referee_reward, program.terms.ends_at) == (750, None)
+
+    clock.advance(minutes=20)  # started: the rewards are promised now
+    late = await marketer.post(
+        f"/backoffice/marketing/programs/{program_id}",
+        program_form(name=program.terms.name, referee_reward="9.00", starts_at="2026-03-02T09:45"),
+    )
+    assert late.status_code == 422
+    assert "The program has started" in late.text
+    assert (await bank.referrals.programs.get(program_id)).terms.referee_reward == 750
+
+    paused = await marketer.post(f"{PAGES}/{program_id}/pause")
+    assert paused.status_code == 303
+    assert (await bank.referrals.programs.get(program_id)).status(
+        clock.now()
+    ) is ProgramStatus.PAUSED
+    page = await marketer.get(f"/backoffice/marketing/programs/{program_id}")
+    assert "Resume" in page.text
+    await marketer.post(f"{PAGES}/{program_id}/resume")
+    assert (await bank.referrals.programs.get(program_id)).status(
+        clock.now()
+    ) is ProgramStatus.ACTIVE
+    actions = [
+        (await audited(bank, a))[-1][0]
+        for a in ("edit_program", "pause_program", "resume_program")
+    ]
+    assert actions == [f"staff:{marketer.username}"] * 3
+
+
+async def test_a_tracked_link_counts_the_opening_and_redirects_to_the_deep_link(
+    staff_client: StaffFactory, anonymous: httpx.AsyncClient, bank: Bank
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, promo_code="OPENME")
+    opened = await anonymous.get("/r/openme/telegram")
+    assert opened.status_code == 302
+    assert opened.headers["location"] == f"https://t.me/{BOT}?start=OPENME"
+    web = await anonymous.get("/r/OPENME/webchat")
+    assert web.headers["location"] == f"{PUBLIC}/webchat?ref=OPENME"
+    assert (await anonymous.get("/r/NOSUCHCODE/telegram")).status_code == 404
+    assert (await anonymous.get("/r/OPENME/viber")).status_code == 404  # not set up
+    assert (await anonymous.get("/r/OPENME/fax")).status_code == 404
+    funnel = await marketer.get(f"/backoffice/marketing/programs/{program_id}/funnel")
+    assert funnel.status_code == 200
+    assert '<tr data-channel="telegram">' in funnel.text
+    row = funnel.text.split('<tr data-channel="telegram">')[1].split("</tr>")[0]
+    assert '<td data-stage="opened">1</td>' in row
+    total = funnel.text.split('<tr data-channel="all">')[1].split("</tr>")[0]
+    assert '<td data-stage="opened">2</td>' in total
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES)
+async def test_other_roles_are_refused_every_marketing_page(
+    staff_client: StaffFactory, bank: Bank, role: Role
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, promo_code="ROLES1")
+    other = await staff_client(role)
+    base = f"/backoffice/marketing/programs/{program_id}"
+    for url in (
+        "/backoffice/marketing",
+        "/backoffice/marketing/programs/new",
+        base,
+        f"{base}/edit",
+        f"{base}/funnel",
+        f"{base}/qr/ROLES1/telegram.png",
+        "/backoffice/marketing/texts",
+        "/backoffice/marketing/texts/start.welcome_new",
+    ):
+        assert (await other.get(url)).status_code == 403, url
+    for url, data in (
+        ("/backoffice/marketing/programs", program_form()),
+        (base, program_form()),
+        (f"{base}/pause", {}),
+        (f"{base}/codes", {"code": "ROLES2"}),
+        ("/backoffice/marketing/texts/start.welcome_new", {"language": "en", "text": "Hi"}),
+    ):
+        assert (await other.post(url, data)).status_code == 403, url
+    assert len(await programs(bank)) == 1
+    assert (await bank.referrals.programs.get(program_id)).terms.paused is False
+
+
+async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
+    staff_client: StaffFactory, bank: Bank
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, promo_code="CSRF01")
+    base = f"/backoffice/marketing/programs/{program_id}"
+    for url, data in (
+        ("/backoffice/marketing/programs", program_form()),
+        (base, program_form(name="Renamed")),
+        (f"{base}/pause", {}),
+        (f"{base}/codes", {"code": "CSRF02"}),
+        ("/backoffice/marketing/texts/start.welcome_new", {"language": "en", "text": "Hi"}),
+    ):
+        answer = await marketer.http.post(url, data=data)
+        assert answer.status_code == 403, url
+    (program,) = await programs(bank)
+    assert program.terms.paused is False
+    assert program.terms.name != "Renamed"
+    assert (await bank.referrals.attribution.lookup("CSRF01")).code == "CSRF01"
+    assert await audited(bank, "add_promo_code") == [
+        (f"staff:{marketer.username}", f"program:{program_id}", "ok", {"code": "CSRF01"})
+    ]
+
+
+async def test_unknown_programs_and_codes_of_other_programs_are_not_found(
+    staff_client: StaffFactory,
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    mine = await create(marketer, promo_code="MINE01")
+    await create(marketer, promo_code="THEIRS01")
+    for url in (
+        f"/backoffice/marketing/programs/{uuid4()}",
+        f"/backoffice/marketing/programs/{uuid4()}/edit",
+        f"/backoffice/marketing/programs/{uuid4()}/funnel",
+        "/backoffice/marketing/programs/not-an-id",
+        f"/backoffice/marketing/programs/{mine}/qr/THEIRS01/telegram.png",
+        f"/backoffice/marketing/programs/{mine}/qr/MINE01/fax.png",
+        f"/backoffice/marketing/programs/{mine}/qr/MINE01/viber.png",
+    ):
+        assert (await marketer.get(url)).status_code == 404, url
+    for url in (
+        f"/backoffice/marketing/programs/{uuid4()}/pause",
+        f"/backoffice/marketing/programs/{uuid4()}",
+    ):
+        assert (await marketer.post(url, program_form())).status_code == 404, url
