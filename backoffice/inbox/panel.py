@@ -98,6 +98,17 @@ async def _recent(
     ]
 
 
+async def names(bank: Bank, customer_ids: list[str | None]) -> dict[str, str]:
+    """Customers' names for the queue, by id; unknown or malformed ids are left out."""
+    found: dict[str, str] = {}
+    for customer_id in dict.fromkeys(c for c in customer_ids if c):
+        try:
+            found[customer_id] = (await bank.customers.get(UUID(customer_id))).full_name
+        except (ValueError, NotFound):
+            continue
+    return found
+
+
 async def panel(bank: Bank, customer_id: str | None, now: datetime, locale: str) -> Panel | None:
     """The customer's panel, or None when the conversation has no (known) customer."""
     if not customer_id:

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backoffice.context import Backoffice, backoffice, conversations
 from backoffice.inbox import canned, notes, queue, times, transcript
-from backoffice.inbox.panel import panel
+from backoffice.inbox.panel import names, panel
 from backoffice.inbox.queue import Escalated, View
 from backoffice.roles import Role
 from backoffice.security import Refused, audit, require
@@ -84,10 +84,12 @@ def _view(value: str) -> View:
 
 
 async def _queue_context(bo: Backoffice, staff: Staff, view: View) -> dict[str, Any]:
+    items = await queue.queue(bo.db, view, staff.username)
     return {
         "view": view,
         "views": list(View),
-        "items": await queue.queue(bo.db, view, staff.username),
+        "items": items,
+        "names": await names(bo.bank, [item.customer_id for item in items]),
         "counts": await queue.counts(bo.db, staff.username),
         "today": await times.today(bo.db, bo.clock()),
         **_helpers(bo, staff),

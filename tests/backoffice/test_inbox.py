@@ -285,6 +285,10 @@ async def test_the_customer_panel_shows_masked_numbers_and_balances(
     await escalate(app, user, locale="uk")
     agent = await staff_client(Role.AGENT)
 
+    listed = await agent.get("/backoffice/inbox")
+    assert re.search(
+        rf'href="{url(user)}">Olena Kovalenko</a> <span class="muted">{user}', listed.text
+    )
     page = await agent.get(url(user))
     assert "Olena Kovalenko" in page.text
     assert "Verified" in page.text

@@ -47,7 +47,7 @@ def test_an_agent_claims_an_escalated_web_chat_and_the_customer_gets_the_reply(
     expect(row).to_contain_text("Asked for a person")
     screenshot(page, "backoffice-inbox")
 
-    row.get_by_role("link", name=user).click()
+    row.get_by_role("link", name="James Walker").click()
     expect(page.get_by_role("heading", name=f"Conversation {user}")).to_be_visible()
     expect(page.locator("#live .line.customer").last).to_contain_text("talk to a person")
     expect(page.locator(".inbox-customer")).to_contain_text("James Walker")
