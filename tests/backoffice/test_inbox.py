@@ -78,6 +78,7 @@ async def test_an_agent_claims_and_the_customer_hears_a_person_joined(
     assert user not in (await agent.get("/backoffice/inbox?view=waiting")).text
     page = await agent.get(url(user))
     assert "You hold this conversation" in page.text
+    assert url(user, "assign") not in page.text  # nobody else to hand it to
     assert await audited(backoffice, "inbox.claim") == [
         {
             "actor": f"staff:{agent.username}",
