@@ -30,6 +30,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from bots.doubles import Answer, Call, PlatformDouble
 from tests.conftest import run_in_thread
 from tests.flows.conftest import NLU_CACHE
 
@@ -48,6 +49,11 @@ SCREENSHOTS = Path(__file__).with_name("screenshots")
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 AGENT_NAME = "browser-tests-agent"
+# Telegram is set up against a double of the Bot API, so that a test can send the server
+# the update a deep link yields (/start <code>) and see the conversation it starts.
+TELEGRAM_TOKEN = "123456789:AAE-browser-tests-token"
+TELEGRAM_SECRET = "browser_tests-webhook_s3cret"
+TELEGRAM_BOT = "TellerBrowserTestsBot"
 # Teller answers within a second on a quiet machine; a loaded CI runner gets slack.
 TIMEOUT_MS = 20_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -68,6 +74,7 @@ class Server:
     data_dir: Path
     demo: dict[str, Any]
     agent_key: str
+    telegram: PlatformDouble | None = None  # the Bot API double Teller sends to
 
     def customer(self, key: str) -> dict[str, Any]:
         return dict(next(c for c in self.demo["customers"] if c["key"] == key))
@@ -88,6 +95,26 @@ class Server:
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
+
+    def telegram_update(self, update: dict[str, Any]) -> None:
+        """Deliver a Telegram update to the server's webhook, as Telegram would."""
+        response = httpx.post(
+            f"{self.url}/webhooks/telegram",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+
+
+def _bot_api(call: Call) -> Answer:
+    """The Bot API's answers: sent messages get an id, everything else is accepted."""
+    if not call.path.startswith(f"/bot{TELEGRAM_TOKEN}/"):
+        return Answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+    if call.path.rsplit("/", 1)[-1].startswith("send"):
+        result = {"message_id": int(time.monotonic() * 1000), "date": 1700000000, "chat": {}}
+        return Answer(200, {"ok": True, "result": result})
+    return Answer(200, {"ok": True, "result": True})
 
 
 def _free_port() -> int:
@@ -152,6 +179,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "TELLER_LOG_LEVEL": "WARNING",
     }
     env.pop("TELLER_DATABASE_URL", None)
+    telegram = PlatformDouble(_bot_api).start()
+    env.update(
+        TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
+        TELEGRAM_BOT_USERNAME=TELEGRAM_BOT,
+        TELEGRAM_API_URL=telegram.url,
+    )
     demo, key = run_in_thread(lambda: _seed(data_dir, port))
     log = root / "serve.log"
     with log.open("wb") as out:
@@ -163,7 +197,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     try:
         _wait_ready(url, process, log)
-        yield Server(url, data_dir, demo, key)
+        yield Server(url, data_dir, demo, key, telegram)
     finally:
         process.terminate()
         try:
@@ -171,6 +205,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        telegram.stop()
 
 
 # Module scope, not session: while Playwright's sync API is open, its event loop counts as
