@@ -125,6 +125,7 @@ async def _live_context(bo: Backoffice, staff: Staff, found: Escalated) -> dict[
         "lines": said.lines,
         "last_id": said.last_id,
         "cycle": cycle,
+        "flow_before": said.flow_before_handoff,
         **_helpers(bo, staff),
     }
 

@@ -34,6 +34,9 @@ class Line:
 class Transcript:
     lines: list[Line]
     cycles: list[Cycle]
+    # The flow the customer was in when they last asked for a person (flows empty the
+    # stack at the handoff, so the state no longer says).
+    flow_before_handoff: str | None = None
 
     @property
     def last_id(self) -> int:
@@ -86,6 +89,8 @@ async def read(db: Database, channel: str, user: str) -> Transcript:
     lines: list[Line] = []
     events: list[tuple[datetime, str]] = []
     replying: str | None = None  # the agent whose reply the next "out" row is
+    last_flow: str | None = None
+    before_handoff: str | None = None
     for row in reversed(rows):
         body: dict[str, Any] = json.loads(row.body)
         at = _aware(row.at)
@@ -96,6 +101,10 @@ async def read(db: Database, channel: str, user: str) -> Transcript:
             replying = None
         else:
             event = str(body.get("event", ""))
+            if event == "flow_started" and body.get("flow") != "handoff":
+                last_flow = str(body.get("flow", ""))
+            elif event == "handoff_requested":
+                before_handoff = last_flow
             if event == "agent_replied":
                 replying = str(body.get("agent", ""))
             if event in HANDOFF_EVENTS:
@@ -113,4 +122,4 @@ async def read(db: Database, channel: str, user: str) -> Transcript:
                             extra=(str(body["by"]),) if body.get("by") else (),
                         )
                     )
-    return Transcript(lines, cycles(events))
+    return Transcript(lines, cycles(events), before_handoff)

@@ -41,12 +41,17 @@ async def say(
     )
 
 
-async def escalate(app: FastAPI, user: str | None = None, *, locale: str = "en") -> str:
-    """A web chat visitor who starts, then taps "Talk to a person"; returns their id."""
+async def escalate(
+    app: FastAPI, user: str | None = None, *, locale: str = "en", first: str = ""
+) -> str:
+    """A web chat visitor who starts (and taps the button ``first``, if given), then taps
+    "Talk to a person"; returns their id."""
     user = user or f"visitor-{uuid4().hex[:10]}"
     await chats(app).receive(
         Inbound("webchat", user, f"m{next(_ids)}", Kind.START, locale=locale), inline=True
     )
+    if first:
+        await say(app, user, payload=first, locale=locale)
     await say(app, user, payload="cmd:operator", locale=locale)
     state = await chats(app).store.load("webchat", user)
     assert state is not None

@@ -283,7 +283,7 @@ async def test_the_customer_panel_shows_masked_numbers_and_balances(
     customer_id, number = await customer_with_money(bank)
     user = "olena-webchat"
     await link(app, user, customer_id)
-    await escalate(app, user, locale="uk")
+    await escalate(app, user, locale="uk", first="flow:statement")
     agent = await staff_client(Role.AGENT)
 
     listed = await agent.get("/backoffice/inbox")
@@ -301,6 +301,7 @@ async def test_the_customer_panel_shows_masked_numbers_and_balances(
     cards = await bank.cards.for_customer(UUID(customer_id))
     assert f"•••• {cards[0].last4}" in page.text
     assert "CVV" not in page.text
+    assert re.search(r"Before asking for a person</dt><dd>statement</dd>", page.text)
 
 
 async def test_a_visitor_who_is_not_a_customer_has_no_panel(
