@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backoffice.context import Backoffice, backoffice
 from backoffice.oidc.provider import Attempt, Provider, SignInRefused, new_attempt
+from backoffice.sessions import LANGUAGES
 from backoffice.signin import open_session, safe_next, set_session_cookie
 from backoffice.web import render
 from core.actors import Actor, ActorKind
@@ -39,13 +40,18 @@ def _provider(request: Request) -> Provider:
     return provider
 
 
+def _language(value: str) -> str:
+    return value if value in LANGUAGES else "en"
+
+
 def _redirect_uri(bo: Backoffice) -> str:
     # From the configured public address, never from the request's Host header.
     return bo.config.public_url.rstrip("/") + "/backoffice/oidc/callback"
 
 
-def _seal(bo: Backoffice, attempt: Attempt, next_: str) -> str:
+def _seal(bo: Backoffice, attempt: Attempt, next_: str, language: str) -> str:
     payload = {
+        "lang": language,
         "state": attempt.state,
         "nonce": attempt.nonce,
         "verifier": attempt.verifier,
@@ -55,17 +61,18 @@ def _seal(bo: Backoffice, attempt: Attempt, next_: str) -> str:
     return bo.keyring.encrypt(json.dumps(payload), context=FLOW_CONTEXT)
 
 
-def _unseal(bo: Backoffice, sealed: str) -> tuple[Attempt, str]:
+def _unseal(bo: Backoffice, sealed: str) -> tuple[Attempt, str, str]:
     try:
         payload = json.loads(bo.keyring.decrypt(sealed, context=FLOW_CONTEXT))
         attempt = Attempt(str(payload["state"]), str(payload["nonce"]), str(payload["verifier"]))
         started = float(payload["at"])
         next_ = str(payload["next"])
+        language = _language(str(payload.get("lang", "en")))
     except (DecryptionError, ValueError, KeyError, TypeError) as exc:
         raise SignInRefused("STATE_MISMATCH") from exc
     if not 0 <= bo.clock().timestamp() - started <= FLOW_TTL.total_seconds():
         raise SignInRefused("ATTEMPT_EXPIRED")
-    return attempt, next_
+    return attempt, next_, language
 
 
 def _refused(request: Request, code: str, status: int) -> Response:
@@ -108,7 +115,12 @@ async def login(request: Request) -> Response:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         FLOW_COOKIE,
-        _seal(bo, attempt, safe_next(request.query_params.get("next", ""))),
+        _seal(
+            bo,
+            attempt,
+            safe_next(request.query_params.get("next", "")),
+            _language(request.query_params.get("lang", "en")),
+        ),
         max_age=int(FLOW_TTL.total_seconds()),
         path=FLOW_PATH,
         secure=bo.config.secure_cookies,
@@ -126,7 +138,7 @@ async def callback(request: Request) -> Response:
         provider = _provider(request)
         if params.get("error"):
             raise SignInRefused("PROVIDER_ERROR")
-        attempt, next_ = _unseal(bo, request.cookies.get(FLOW_COOKIE, ""))
+        attempt, next_, language = _unseal(bo, request.cookies.get(FLOW_COOKIE, ""))
         state, code = params.get("state", ""), params.get("code", "")
         if not state or not secrets.compare_digest(state, attempt.state):
             raise SignInRefused("STATE_MISMATCH")
@@ -143,10 +155,10 @@ async def callback(request: Request) -> Response:
             await _record_refusal(request, bo, refusal)
         return _refused(request, refusal.code, 404 if refusal.code == "NOT_CONFIGURED" else 403)
     address = request.client.host if request.client else "unknown"
-    token = await open_session(bo, account, language="en", address=address, method="oidc")
+    token = await open_session(bo, account, language=language, address=address, method="oidc")
     # A page rather than a redirect: the browser arrived from the provider's site, and a
     # redirect in that navigation would not send the new SameSite=Strict session cookie.
-    response = render(request, "oidc/continue.html", None, target=next_)
+    response = render(request, "oidc/continue.html", None, language=language, target=next_)
     set_session_cookie(response, bo, token)
     response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
     return response

@@ -49,8 +49,10 @@ def settings(tmp_path: Path, provider: FakeProvider) -> Settings:
     )
 
 
-async def _start(anonymous: httpx.AsyncClient) -> str:
-    answer = await anonymous.get("/backoffice/oidc/login", params={"next": "/backoffice/audit"})
+async def _start(anonymous: httpx.AsyncClient, language: str = "en") -> str:
+    answer = await anonymous.get(
+        "/backoffice/oidc/login", params={"next": "/backoffice/audit", "lang": language}
+    )
     assert answer.status_code == 303, answer.text
     return answer.headers["location"]
 
@@ -68,15 +70,15 @@ async def _sign_ins(backoffice: Backoffice) -> list[tuple[str, str, dict[str, An
 
 
 async def test_the_login_page_offers_the_identity_provider(anonymous: httpx.AsyncClient) -> None:
-    page = await anonymous.get("/backoffice/login")
-    assert 'href="/backoffice/oidc/login"' in page.text
+    page = await anonymous.get("/backoffice/login", params={"next": "/backoffice/kyc"})
+    assert 'href="/backoffice/oidc/login?lang=en&amp;next=/backoffice/kyc"' in page.text
     assert 'name="password"' in page.text  # local sign-in stays on unless turned off
 
 
 async def test_a_right_sign_in_opens_a_session_with_the_mapped_roles(
     anonymous: httpx.AsyncClient, provider: FakeProvider, backoffice: Backoffice
 ) -> None:
-    target = await _start(anonymous)
+    target = await _start(anonymous, "cs")
     assert target.startswith(f"{provider.issuer}/protocol/openid-connect/auth?")
     flow_cookie = anonymous.cookies.get("teller_staff_oidc", path="/backoffice/oidc")
     assert flow_cookie
@@ -84,6 +86,7 @@ async def test_a_right_sign_in_opens_a_session_with_the_mapped_roles(
     answer = await anonymous.get("/backoffice/oidc/callback", params=back)
     assert answer.status_code == 200, answer.text
     assert 'http-equiv="refresh" content="0; url=/backoffice/audit"' in answer.text
+    assert "Jste přihlášeni" in answer.text  # the language chosen on the sign-in page
     cookie = answer.headers.get_list("set-cookie")
     assert any(c.startswith("teller_staff=") and "SameSite=strict" in c for c in cookie)
     # The token request carried the PKCE verifier, the client's secret and the same
@@ -204,7 +207,7 @@ async def test_password_sign_in_can_be_turned_off(
     backoffice.config.local_signin = False
     page = await anonymous.get("/backoffice/login")
     assert 'name="password"' not in page.text
-    assert 'href="/backoffice/oidc/login"' in page.text
+    assert 'href="/backoffice/oidc/login?' in page.text
     answer = await anonymous.post(
         "/backoffice/login",
         data={
