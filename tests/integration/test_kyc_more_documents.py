@@ -3,6 +3,7 @@ back to manual review as the same attempt (decision 0081)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from uuid import UUID
 
@@ -135,3 +136,18 @@ async def test_only_staff_may_ask_and_only_of_an_application_in_review(bank: Ban
         await bank.kyc.request_documents(application_id, ASK, REVIEWER)
     with pytest.raises(NotInReview):
         await bank.kyc.decide(application_id, Decision.VERIFIED, "ok", REVIEWER)
+
+
+async def test_two_reviewers_at_once_decide_once(bank: Bank) -> None:
+    _customer_id, application_id = await in_review(bank)
+    other = Actor(ActorKind.STAFF, "reviewer-2")
+    results = await asyncio.gather(
+        bank.kyc.request_documents(application_id, ASK, REVIEWER),
+        bank.kyc.decide(application_id, Decision.VERIFIED, "looks right", other),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, NotInReview) for r in results) == 1
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    status = (await bank.kyc.get(application_id)).status
+    announced = [e["decision"] for e in await decided_events(bank)][1:]
+    assert announced == [status.value]
