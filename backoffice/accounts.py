@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,9 @@ from backoffice.roles import Role, parse_roles
 from backoffice.store import staff as staff_table
 from core.crypto import Keyring
 from core.persistence.database import Database
+
+# Called inside a change's own transaction, so its audit record commits with it or not at all.
+Record = Callable[[AsyncConnection, "StaffAccount"], Awaitable[None]]
 
 TOTP_CONTEXT = "backoffice-totp"
 TOTP_ISSUER = "Teller back office"
@@ -79,7 +82,12 @@ class StaffAccounts:
         self._now = clock
 
     async def create(
-        self, username: str, name: str, roles: frozenset[Role], password: str
+        self,
+        username: str,
+        name: str,
+        roles: frozenset[Role],
+        password: str,
+        record: Record | None = None,
     ) -> Created:
         """A local account; returns the TOTP enrolment URI (shown once, never stored
         in the clear)."""
@@ -116,6 +124,8 @@ class StaffAccounts:
                     updated_at=now,
                 )
             )
+            if record is not None:
+                await record(conn, account)
         uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
         return Created(account, uri)
 
@@ -186,15 +196,17 @@ class StaffAccounts:
             rows = (await conn.execute(select(staff_table).order_by(staff_table.c.username))).all()
         return [_account(r) for r in rows]
 
-    async def set_roles(self, staff_id: str, roles: frozenset[Role]) -> None:
+    async def set_roles(
+        self, staff_id: str, roles: frozenset[Role], record: Record | None = None
+    ) -> None:
         if not roles:
             raise AccountError("NO_ROLES", "a staff account needs at least one role")
-        await self._change(staff_id, roles=_roles_text(roles))
+        await self._change(staff_id, record, roles=_roles_text(roles))
 
-    async def set_active(self, staff_id: str, active: bool) -> None:
-        await self._change(staff_id, active=active)
+    async def set_active(self, staff_id: str, active: bool, record: Record | None = None) -> None:
+        await self._change(staff_id, record, active=active)
 
-    async def _change(self, staff_id: str, **values: object) -> None:
+    async def _change(self, staff_id: str, record: Record | None, **values: object) -> None:
         async with self._db.transaction() as conn:
             done = await conn.execute(
                 update(staff_table)
@@ -203,6 +215,11 @@ class StaffAccounts:
             )
             if done.rowcount == 0:
                 raise AccountError("NO_SUCH_STAFF", "no such staff account")
+            if record is not None:
+                row = (
+                    await conn.execute(select(staff_table).where(staff_table.c.id == staff_id))
+                ).one()
+                await record(conn, _account(row))
 
     @staticmethod
     async def _by_username(conn: AsyncConnection, username: str) -> Row[Any] | None:
