@@ -11,8 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backoffice.accounts import AccountError, StaffAccount
+from backoffice.accounts import AccountError, Record, StaffAccount
 from backoffice.context import Backoffice, backoffice
 from backoffice.roles import Role
 from backoffice.security import Refused, audit, require
@@ -42,6 +43,15 @@ async def _record(
 ) -> None:
     async with bo.db.transaction() as conn:
         await audit(conn, bo, staff, action, target, details, outcome)
+
+
+def _recorder(bo: Backoffice, staff: Staff, action: str, details: dict[str, object]) -> Record:
+    """The change's audit record, written in the change's own transaction."""
+
+    async def record(conn: AsyncConnection, account: StaffAccount) -> None:
+        await audit(conn, bo, staff, action, f"staff:{account.id}", details)
+
+    return record
 
 
 def _chosen_roles(values: list[str]) -> frozenset[Role]:
@@ -106,7 +116,18 @@ async def create(
     created = None
     if not errors:
         try:
-            created = await bo.accounts.create(username, name.strip(), chosen, password)
+            created = await bo.accounts.create(
+                username,
+                name.strip(),
+                chosen,
+                password,
+                _recorder(
+                    bo,
+                    staff,
+                    "staff_created",
+                    {"username": username.strip().lower(), "roles": _roles_text(chosen)},
+                ),
+            )
         except AccountError as exc:
             errors.append(f"staff.error_{exc.code}")
     if created is None:
@@ -123,13 +144,6 @@ async def create(
             request, staff, status=422, errors=errors, username=username, name=name, roles=chosen
         )
     account = created.account
-    await _record(
-        bo,
-        staff,
-        "staff_created",
-        f"staff:{account.id}",
-        {"username": account.username, "roles": _roles_text(account.roles)},
-    )
     # The enrolment is in this answer only: the secret is stored encrypted and never shown
     # again (the page is no-store; reloading it would post the form again and be refused).
     return render(
@@ -181,11 +195,12 @@ async def change_roles(
     if not chosen:
         await _record(bo, staff, "staff_roles_changed", where, details, "rejected:NO_ROLES")
         raise Refused(422, "NO_ROLES", "A staff account needs at least one role.")
-    await bo.accounts.set_roles(target.id, chosen)
+    await bo.accounts.set_roles(
+        target.id, chosen, _recorder(bo, staff, "staff_roles_changed", details)
+    )
     if target.id != staff.id:
         # Their open pages were drawn for the old roles: they sign in again.
         await bo.sessions.end_all(target.id)
-    await _record(bo, staff, "staff_roles_changed", where, details)
     return RedirectResponse(f"/backoffice/staff/{target.id}?done=roles", status_code=303)
 
 
@@ -198,9 +213,8 @@ async def _set_active(request: Request, staff_id: str, staff: Staff, active: boo
     if target.id == staff.id:
         await _record(bo, staff, action, where, details, "rejected:SELF")
         raise Refused(409, "OWN_ACCOUNT", "You cannot deactivate your own account.")
-    await bo.accounts.set_active(target.id, active)
+    await bo.accounts.set_active(target.id, active, _recorder(bo, staff, action, details))
     await bo.sessions.end_all(target.id)
-    await _record(bo, staff, action, where, details)
     done = "reactivated" if active else "deactivated"
     return RedirectResponse(f"/backoffice/staff/{target.id}?done={done}", status_code=303)
 
