@@ -3,6 +3,7 @@ links and QR codes, tracked openings, and who may do any of it."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -11,8 +12,9 @@ import httpx
 import pytest
 
 from backoffice.roles import Role
+from core.actors import SYSTEM
 from core.bank import Bank
-from core.referrals.model import ProgramKind, ProgramStatus
+from core.referrals.model import Channel, ProgramKind, ProgramStatus
 from teller.settings import Settings
 from tests.backoffice.conftest import StaffFactory
 from tests.backoffice.marketing_support import (
@@ -24,6 +26,7 @@ from tests.backoffice.marketing_support import (
     programs,
 )
 from tests.fakes import MutableClock
+from tests.integration.test_referrals_support import customer, verify
 
 OTHER_ROLES = [r for r in Role if r is not Role.MARKETER]
 PAGES = "/backoffice/marketing/programs"
@@ -262,3 +265,43 @@ async def test_unknown_programs_and_codes_of_other_programs_are_not_found(
         f"/backoffice/marketing/programs/{uuid4()}",
     ):
         assert (await marketer.post(url, program_form())).status_code == 404, url
+
+
+async def start_chat(anonymous: httpx.AsyncClient, user: str, code: str) -> httpx.Response:
+    """A web chat opened from ``/webchat?ref=<code>``."""
+    body = {"user_id": user, "text": "/start", "referral": code}
+    return await anonymous.post("/webchat/api/messages", json=body)
+
+
+def funnel_row(html: str, channel: str) -> dict[str, int]:
+    row = html.split(f'<tr data-channel="{channel}">')[1].split("</tr>")[0]
+    cells = re.findall(r'<td data-stage="(\w+)">(\d+)</td>', row)
+    return {stage: int(count) for stage, count in cells}
+
+
+async def test_the_funnel_joins_openings_started_chats_and_the_bank_s_referrals(
+    staff_client: StaffFactory, anonymous: httpx.AsyncClient, bank: Bank
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, promo_code="FUNNEL01")
+    await anonymous.get("/r/FUNNEL01/webchat")
+    for user in ("visitor-a", "visitor-b"):  # two chats start with the code, one twice
+        assert (await start_chat(anonymous, user, "funnel01")).status_code == 200
+    await start_chat(anonymous, "visitor-a", "FUNNEL01")
+    await start_chat(anonymous, "visitor-c", "NOPE1234")  # not this program's code
+    friend = await customer(bank)
+    await bank.referrals.attribution.attach(friend.id, "FUNNEL01", SYSTEM, channel=Channel.WEBCHAT)
+    await verify(bank, friend.id)
+
+    page = await marketer.get(f"{PAGES}/{program_id}/funnel")
+    webchat = funnel_row(page.text, "webchat")
+    assert webchat == {
+        "opened": 1,
+        "started": 2,
+        "signed_up": 1,
+        "verified": 1,
+        "card_issued": 0,
+        "first_topup": 0,
+        "rewarded": 1,
+    }
+    assert funnel_row(page.text, "all") == webchat
