@@ -9,6 +9,8 @@ inbound worker turns queued messages into turns and the delivery worker sends th
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -173,9 +175,12 @@ class Channels:
         # Several processes share PostgreSQL: poll for their messages often. The embedded
         # default is one process, which wakes its own worker at once.
         poll = self.settings.queue_poll_seconds if self.db.backend == "postgresql" else 1.0
-        # A turn holds one database connection for its lock and takes others while it
-        # runs: more turns at once than a third of the pool would wait on each other.
-        turns = max(1, min(32, self.settings.database_pool_size // 3))
+        # On PostgreSQL a turn holds one database connection for its lock and takes others
+        # while it runs: more turns at once than a third of the pool would wait on each
+        # other. On SQLite a turn holds none (its lock is in this process) and uses one at
+        # a time, so as many turns as the pool has connections.
+        pool = self.settings.database_pool_size
+        turns = max(1, min(32, pool // 3 if self.db.backend == "postgresql" else pool))
         self.inbound = InboundWorker(
             conversations, self.adapters, self.inbound_wake, poll=poll, concurrency=turns
         )
@@ -206,9 +211,19 @@ class Channels:
         await self.http.aclose()
 
 
+def remember_sniffio_is_missing() -> None:
+    """httpcore asks which async library runs on every request by importing ``sniffio``;
+    where sniffio is not installed (anyio no longer needs it) each request pays for a
+    failed import that searches the whole path (a third of a millisecond). Marking it
+    missing once makes that import fail at once; an installed sniffio is left alone."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
 def build_channels(
     settings: Settings, db: Transactions, clock: Callable[[], datetime] = now
 ) -> Channels:
+    remember_sniffio_is_missing()
     http = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False, trust_env=False)
     media = PublicMedia(SqlMediaStore(db, clock), settings.base_url)
     adapters = build_adapters(settings, AdapterDeps(http, media))

@@ -429,7 +429,15 @@ def bench_get_card(customers: int, database_url: str | None) -> None:
 @click.option("--connections", type=int, default=32, show_default=True)
 @click.option("--rate", type=float, default=100.0, show_default=True, help="e2e messages/s")
 @click.option("--customers", type=int, default=200, show_default=True, help="e2e chats")
-def bench_webhooks(seconds: float, connections: int, rate: float, customers: int) -> None:
+@click.option(
+    "--database-url",
+    default=None,
+    help="a PostgreSQL server to run on instead of SQLite (postgresql://user@host:port/db); "
+    "the bench creates a database of its own there per phase and drops it after",
+)
+def bench_webhooks(
+    seconds: float, connections: int, rate: float, customers: int, database_url: str | None
+) -> None:
     """A bare ASGI endpoint, Teller's Telegram webhook ingestion and end to end (webhook in
     → answer at a local Telegram double); the last line is webhook_rps=<n> bare_rps=<m>
     ratio=<n/m> webhook_p99_ms=<x> e2e_msgs_per_s=<y> e2e_p99_ms=<z>."""
@@ -438,7 +446,7 @@ def bench_webhooks(seconds: float, connections: int, rate: float, customers: int
     if seconds <= 0 or connections < 1 or rate <= 0 or customers < 1:
         raise click.BadParameter("seconds, connections, rate and customers are positive")
     _settings()  # logging as configured
-    options = WebhookBenchOptions(seconds, connections, rate, customers)
+    options = WebhookBenchOptions(seconds, connections, rate, customers, database_url)
     sys.exit(uvloop.run(run_webhook_bench(options)))
 
 

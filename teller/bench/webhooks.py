@@ -70,6 +70,9 @@ class WebhookBenchOptions:
     connections: int = 32
     rate: float = 100.0  # end-to-end messages a second
     customers: int = 200
+    # A PostgreSQL server to run Teller on instead of SQLite: each phase gets a database
+    # of its own there, created for the run and dropped after it.
+    database_url: str | None = None
 
 
 # -- the servers ------------------------------------------------------------------------------
@@ -136,9 +139,12 @@ async def _ready(port: int, process: asyncio.subprocess.Process, output: ServerO
     raise RuntimeError(f"the server did not start; its output:\n{output.text()}")
 
 
-def teller_env(data_dir: Path, api_url: str, *, jobs: bool) -> dict[str, str]:
-    """Teller on the embedded default (SQLite in ``data_dir``) with Telegram configured;
-    none of the developer's own ``TELLER_*`` or channel settings leak in."""
+def teller_env(
+    data_dir: Path, api_url: str, *, jobs: bool, database_url: str | None = None
+) -> dict[str, str]:
+    """Teller on the embedded default (SQLite in ``data_dir``), or on ``database_url``,
+    with Telegram configured; none of the developer's own ``TELLER_*`` or channel settings
+    leak in."""
     channels = ("TELEGRAM_", "VIBER_", "TWILIO_", "WHATSAPP_", "MESSENGER_", "TELLER_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(channels)}
     env.update(
@@ -152,7 +158,37 @@ def teller_env(data_dir: Path, api_url: str, *, jobs: bool) -> dict[str, str]:
             "TELEGRAM_API_URL": api_url,
         }
     )
+    if database_url is not None:
+        env["TELLER_DATABASE_URL"] = database_url
     return env
+
+
+@asynccontextmanager
+async def bench_database(server_url: str | None, phase: str) -> AsyncIterator[str | None]:
+    """A PostgreSQL database of the bench's own on ``server_url``'s server for one phase
+    (None: SQLite); dropped afterwards. Only databases this function created are dropped."""
+    if server_url is None:
+        yield None
+        return
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    name = f"teller_bench_{phase}_{uuid.uuid4().hex[:8]}"
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 # -- what is sent -------------------------------------------------------------------------------
@@ -261,9 +297,9 @@ async def _throughput(port: int, options: WebhookBenchOptions, make: RequestMake
     )
 
 
-async def _seed(data_dir: Path, customers: int) -> list[int]:
+async def _seed(data_dir: Path, customers: int, database_url: str | None = None) -> list[int]:
     """Verified customers with money, each linked to a Telegram user at the menu."""
-    settings = Settings(_env_file=None, data_dir=data_dir)
+    settings = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
     container = build(settings)
     await container.start()
     conversations = build_conversations(container, NoEngine())
@@ -293,6 +329,23 @@ async def _seed(data_dir: Path, customers: int) -> list[int]:
     return users
 
 
+async def _answer_parts(deliveries: Deliveries, user: int, since: float) -> int:
+    """How many messages answered one tap: counted once the first arrived and no more came
+    for a second (a busy machine may take a while for the first)."""
+    for _ in range(300):  # 30 s at most
+        if deliveries.after(user, since):
+            break
+        await asyncio.sleep(0.1)
+    parts = len(deliveries.after(user, since))
+    for _ in range(30):
+        await asyncio.sleep(1.0)
+        now = len(deliveries.after(user, since))
+        if now == parts:
+            break
+        parts = now
+    return parts
+
+
 async def _end_to_end(
     port: int, users: list[int], deliveries: Deliveries, options: WebhookBenchOptions
 ) -> tuple[LoadResult, list[float], int]:
@@ -306,8 +359,7 @@ async def _end_to_end(
         await conn.exchange(balance_tap(1, probe))
     finally:
         conn.close()
-    await asyncio.sleep(2.0)
-    parts = len(deliveries.after(probe, since))
+    parts = await _answer_parts(deliveries, probe, since)
     if parts == 0:
         raise RuntimeError("the balance tap got no answer at the Telegram double")
     say(f"end to end: a balance answer is {parts} message(s); {options.rate:g} taps a second")
@@ -359,9 +411,10 @@ async def run_webhook_bench(options: WebhookBenchOptions) -> int:
         ingest_dir = folder / "ingest"
         ingest_dir.mkdir()
         say("teller webhook (ingestion only: workers off)")
-        env = teller_env(ingest_dir, double.url, jobs=False)
-        async with served(["teller.app:create_app", "--factory"], env, folder) as port:
-            webhook = await _throughput(port, options, text_update)
+        async with bench_database(options.database_url, "ingest") as url:
+            env = teller_env(ingest_dir, double.url, jobs=False, database_url=url)
+            async with served(["teller.app:create_app", "--factory"], env, folder) as port:
+                webhook = await _throughput(port, options, text_update)
         webhook_p99 = percentile(webhook.latencies, 0.99)
         say(
             f"webhook: {webhook.rps:.0f} requests/s, p99 {webhook_p99:.2f} ms, "
@@ -371,10 +424,11 @@ async def run_webhook_bench(options: WebhookBenchOptions) -> int:
         e2e_dir = folder / "e2e"
         e2e_dir.mkdir()
         say(f"end to end: seeding {options.customers} customers")
-        users = await _seed(e2e_dir, options.customers)
-        env = teller_env(e2e_dir, double.url, jobs=True)
-        async with served(["teller.app:create_app", "--factory"], env, folder) as port:
-            taps, latencies, missing = await _end_to_end(port, users, deliveries, options)
+        async with bench_database(options.database_url, "e2e") as url:
+            users = await _seed(e2e_dir, options.customers, url)
+            env = teller_env(e2e_dir, double.url, jobs=True, database_url=url)
+            async with served(["teller.app:create_app", "--factory"], env, folder) as port:
+                taps, latencies, missing = await _end_to_end(port, users, deliveries, options)
         e2e_rate = len(latencies) / options.seconds
         e2e_p99 = percentile(latencies, 0.99)
         say(
