@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 
 from backoffice.context import Backoffice, backoffice
 from backoffice.oidc.provider import Attempt, Provider, SignInRefused, new_attempt
@@ -145,9 +146,14 @@ async def callback(request: Request) -> Response:
         if not code:
             raise SignInRefused("CODE_REFUSED")
         identity = await provider.identity(code, attempt, _redirect_uri(bo))
-        account = await bo.accounts.vouched(
-            identity.subject, identity.username, identity.name, identity.roles
-        )
+        try:
+            account = await bo.accounts.vouched(
+                identity.subject, identity.username, identity.name, identity.roles
+            )
+        except IntegrityError as exc:
+            # Another subject already signed in under this username (a person removed
+            # and added again in Keycloak): an admin must sort out which one it is.
+            raise SignInRefused("USERNAME_TAKEN", identity.username) from exc
         if not account.active:
             raise SignInRefused("DEACTIVATED", identity.username)
     except SignInRefused as refusal:

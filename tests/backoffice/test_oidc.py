@@ -201,6 +201,17 @@ async def test_a_deactivated_account_is_refused(
     assert "DEACTIVATED" in answer.text
 
 
+async def test_a_second_subject_with_a_taken_username_is_refused(
+    anonymous: httpx.AsyncClient, provider: FakeProvider, backoffice: Backoffice
+) -> None:
+    await backoffice.accounts.vouched("an-older-subject", "anna", "Anna", frozenset({Role.AGENT}))
+    back = provider.authorize(await _start(anonymous))
+    answer = await anonymous.get("/backoffice/oidc/callback", params=back)
+    assert answer.status_code == 403
+    assert "USERNAME_TAKEN" in answer.text
+    assert (await anonymous.get("/backoffice")).status_code == 303
+
+
 async def test_password_sign_in_can_be_turned_off(
     anonymous: httpx.AsyncClient, backoffice: Backoffice
 ) -> None:
