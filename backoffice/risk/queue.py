@@ -28,7 +28,6 @@ QUEUE_LIMIT = 200
 class Reason:
     rule: str  # text key risk.rule.<rule>
     score: int | None
-    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +79,7 @@ async def _party(bank: Bank, customer_id: UUID | None, account_id: UUID) -> str:
 
 async def _transfer(bank: Bank, payment: PaymentView, now: datetime) -> HeldItem:
     reasons = tuple(
-        Reason(str(r.get("rule", "")), int(r.get("score", 0)), str(r.get("detail", "")))
-        for r in payment.risk_reasons
+        Reason(str(r.get("rule", "")), int(r.get("score", 0))) for r in payment.risk_reasons
     )
     recipient = f"{payment.recipient_name} •• {payment.recipient_account_last4}"
     return HeldItem(
@@ -109,7 +107,7 @@ async def _payout(bank: Bank, payout: PayoutView, now: datetime) -> HeldItem:
         payer=await _party(bank, payout.customer_id, payout.account_id),
         recipient=f"{payout.card_brand.upper()} •• {payout.card_last4}",
         score=None,
-        reasons=tuple(Reason(rule.replace(" ", "_"), None, "") for rule in rules),
+        reasons=tuple(Reason(rule.replace(" ", "_"), None) for rule in rules),
         created_at=payout.created_at,
         age=now - payout.created_at,
         deadline=None,

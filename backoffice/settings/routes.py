@@ -9,7 +9,7 @@ included (``disable_operation``, ``enable_operation``, ``set_rate_override``,
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -93,6 +93,13 @@ async def _switches_page(
     )
 
 
+def _whole_minute(at: datetime) -> datetime:
+    """Up to the next whole minute: customers are told "until 20:48", not "20:47:42"."""
+    if at.second or at.microsecond:
+        return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return at
+
+
 @router.get("")
 async def switches(request: Request, staff: StaffDep) -> Response:
     return await _switches_page(request, staff)
@@ -136,7 +143,7 @@ async def disable(
         elif duration == "open":
             end = None
         else:
-            end = (start or bo.clock()) + timedelta(minutes=int(duration))
+            end = _whole_minute((start or bo.clock()) + timedelta(minutes=int(duration)))
         await bo.bank.payments.switches.disable(
             SwitchScope(scope), currency or None, reason, staff.actor, starts_at=start, ends_at=end
         )

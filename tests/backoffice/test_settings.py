@@ -393,3 +393,16 @@ async def test_unknown_ids_and_rules_are_not_found(staff_client: StaffFactory) -
     ]:
         answer = await admin.post(url, data)
         assert answer.status_code == 404, url
+
+
+async def test_a_switch_for_a_duration_ends_on_a_whole_minute(
+    bank: Bank, staff_client: StaffFactory, clock: MutableClock
+) -> None:
+    clock.current = datetime(2026, 3, 2, 9, 30, 42, tzinfo=UTC)
+    admin = await staff_client(Role.ADMIN)
+    assert (await admin.post("/backoffice/settings/switches", SWITCH)).status_code == 303
+    (switch,) = await bank.payments.switches.current()
+    assert (switch.starts_at, switch.ends_at) == (
+        datetime(2026, 3, 2, 9, 30, 42, tzinfo=UTC),
+        datetime(2026, 3, 2, 10, 31, tzinfo=UTC),  # customers read "until 11:31"
+    )
