@@ -79,8 +79,10 @@ class KycDocumentIn(_In):
 
 
 class KycDecisionIn(_In):
-    decision: Annotated[str, Field(pattern="^(verified|rejected)$")]
+    # more_documents: ``reason`` is the message the customer gets in their chat.
+    decision: Annotated[str, Field(pattern="^(verified|rejected|more_documents)$")]
     reason: Annotated[str, Field(min_length=1, max_length=500)]
+    code: Annotated[str | None, Field(pattern="^[A-Z][A-Z_]{0,39}$")] = None
 
 
 class KycDocumentOut(BaseModel):

@@ -84,8 +84,15 @@ async def review_queue(bank: BankDep, _: Admin) -> list[KycApplicationOut]:
 async def decide(
     application_id: UUID, body: KycDecisionIn, bank: BankDep, who: Admin
 ) -> KycApplicationOut:
-    """Approve or reject an application in manual review, with a reason."""
-    view = await bank.kyc.decide(application_id, Decision(body.decision), body.reason, who.actor)
+    """Approve or reject an application in manual review, with a reason (and optionally
+    its code), or ask the customer for more documents with a message (decision 0081)."""
+    decision = Decision(body.decision)
+    if decision is Decision.MORE_DOCUMENTS:
+        view = await bank.kyc.request_documents(application_id, body.reason, who.actor)
+    else:
+        view = await bank.kyc.decide(
+            application_id, decision, body.reason, who.actor, code=body.code
+        )
     return KycApplicationOut.of(view)
 
 
