@@ -24,7 +24,7 @@ kyc_applications = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("customer_id", Uuid, ForeignKey("customers.id"), nullable=False),
-    # draft | submitted | manual_review | verified | rejected
+    # draft | submitted | manual_review | more_documents | verified | rejected
     Column("status", String(16), nullable=False),
     # The customer's n-th submitted application. Unique per customer and at most 3, so the
     # database itself refuses a fourth attempt, even from two submits at once.
