@@ -10,9 +10,9 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import TELEGRAM_BOT, Server, screenshot
+from tests.browser.conftest import TELEGRAM_BOT, Server, screenshot, watch
 from tests.browser.staff import sign_in
 
 CHAT_ID = 5_550_001
@@ -52,6 +52,7 @@ def test_a_marketers_program_link_starts_a_telegram_conversation_attributed_to_i
     page.get_by_label("Promo code").fill(code)
     page.get_by_label("Reward for the new customer").fill("5")
     page.get_by_label("Description in English").fill("5 EUR when your account is verified")
+    screenshot(page, "backoffice-marketing-new-program")
     page.get_by_role("button", name="Save").click()
 
     # The program's page: its promo code's tracked links, each with a QR code.
@@ -92,3 +93,30 @@ def test_a_marketers_program_link_starts_a_telegram_conversation_attributed_to_i
     page.get_by_role("link", name="← Referral and partner programs").click()
     expect(page.get_by_role("link", name=f"Autumn with Rohlík {code}")).to_be_visible()
     screenshot(page, "backoffice-marketing-programs")
+
+
+def test_a_marketer_is_told_why_a_flow_text_cannot_be_published(
+    context: BrowserContext, server: Server
+) -> None:
+    page = context.new_page()
+    # The refusal is a 422 page, which Chromium reports on the console; nothing else may be.
+    problems = watch(page)
+    sign_in(page, server, "marketer")
+    page.goto(f"{server.url}/backoffice/marketing/texts")
+    page.get_by_label("A key or words of the English text").fill("received")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="notify.money_received").click()
+    screenshot(page, "backoffice-marketing-text")
+    czech = page.locator("#lang-cs")
+    original = czech.locator("textarea").input_value()
+    assert "{amount}" in original
+    czech.locator("textarea").fill("Přišly vám peníze")  # the amount is gone
+    czech.get_by_role("button", name="Check and publish").click()
+    expect(page.locator("#lang-cs .error")).to_contain_text(
+        "The placeholders must be the English text's: {amount}"
+    )
+    screenshot(page, "backoffice-marketing-text-refused")
+    page.goto(f"{server.url}/backoffice/marketing/texts/notify.money_received")
+    assert page.locator("#lang-cs textarea").input_value() == original
+    refused = "the server responded with a status of 422"
+    assert [p for p in problems if refused not in p] == []
