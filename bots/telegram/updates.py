@@ -18,8 +18,10 @@ import copy
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update, User
@@ -80,7 +82,19 @@ def update_id_of(data: Any) -> int | None:
 
 
 def parse_update(data: dict[str, Any]) -> Received | Event | None:
-    """What one update means to Teller; None when it is acknowledged and ignored."""
+    """What one update means to Teller; None when it is acknowledged and ignored.
+
+    The commonest updates — a person's plain text, a tap on a button under a message — are
+    read directly when every field they have is of the exact type the Bot API gives it
+    (see :func:`lean_update`); the rest go through aiogram's full validation."""
+    lean = lean_update(data)
+    if lean is not NOT_LEAN:
+        return lean
+    return parse_validated(data)
+
+
+def parse_validated(data: dict[str, Any]) -> Received | Event | None:
+    """:func:`parse_update` through aiogram's validation, whatever the update's shape."""
     update = validate(data)
     if update is None:
         log.warning("telegram update %s not understood; acknowledged", data.get("update_id"))
@@ -93,6 +107,198 @@ def parse_update(data: dict[str, Any]) -> Received | Event | None:
     if update.my_chat_member is not None:
         return _membership(update.my_chat_member)
     return None  # edits, channel posts, reactions, inline queries, polls …
+
+
+# -- the lean path -------------------------------------------------------------------------------
+#
+# aiogram validates an update into pydantic models of the whole Bot API, which costs more
+# than the rest of the webhook's work together. The two shapes a bank's chat mostly gets
+# are read here instead, and only when nothing in them could make validation fail or read
+# differently: every key is one this path knows, of exactly the type the Bot API sends
+# (no coercion to think about), and the keys pydantic requires are there (or are the ones
+# ``validate`` fills in). Anything else — other content, entities, extra keys, a string
+# where a number belongs — is NOT_LEAN and goes the validated way, so both ways give the
+# same result for every update the lean one takes (tests/channels check it on each
+# fixture and sample).
+
+
+class _Lean(Enum):
+    NOT_LEAN = "not lean"
+
+
+NOT_LEAN: Final = _Lean.NOT_LEAN
+
+_OPTIONAL_STR = (str,)
+# key -> (required, types)
+_USER: dict[str, tuple[bool, tuple[type, ...]]] = {
+    "id": (True, (int,)),
+    "is_bot": (False, (bool,)),  # required by the API, filled in by ``validate`` if absent
+    "first_name": (True, (str,)),
+    "last_name": (False, _OPTIONAL_STR),
+    "username": (False, _OPTIONAL_STR),
+    "language_code": (False, _OPTIONAL_STR),
+    "is_premium": (False, (bool,)),
+}
+_CHAT: dict[str, tuple[bool, tuple[type, ...]]] = {
+    "id": (True, (int,)),
+    "type": (True, (str,)),
+    "first_name": (False, _OPTIONAL_STR),
+    "last_name": (False, _OPTIONAL_STR),
+    "username": (False, _OPTIONAL_STR),
+    "title": (False, _OPTIONAL_STR),
+}
+_MAX_SECONDS = 20_000_000_000  # pydantic reads larger numbers as milliseconds
+
+
+def _exact(value: Any, types: tuple[type, ...]) -> bool:
+    return type(value) in types  # bool is not an int here, nor an int a float
+
+
+def _plain(obj: Any, fields: dict[str, tuple[bool, tuple[type, ...]]]) -> bool:
+    """``obj`` is a dict of only ``fields``, each of its exact type, none required missing."""
+    if type(obj) is not dict:
+        return False
+    for key, value in obj.items():
+        spec = fields.get(key)
+        if spec is None or not _exact(value, spec[1]):
+            return False
+    return all(key in obj for key, (required, _) in fields.items() if required)
+
+
+def _date(value: Any) -> datetime | None:
+    if type(value) is not int or not 0 <= value <= _MAX_SECONDS:
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def _button_row(row: Any) -> bool:
+    return type(row) is list and all(
+        type(b) is dict
+        and set(b) == {"text", "callback_data"}
+        and type(b["text"]) is str
+        and type(b["callback_data"]) is str
+        for b in row
+    )
+
+
+def _plain_markup(markup: Any) -> bool:
+    """An inline keyboard of callback buttons (what Teller itself sends)."""
+    if type(markup) is not dict or set(markup) != {"inline_keyboard"}:
+        return False
+    rows = markup["inline_keyboard"]
+    return type(rows) is list and all(_button_row(row) for row in rows)
+
+
+def lean_update(data: dict[str, Any]) -> Received | _Lean | None:
+    """A plain text message or a button tap read without validation; NOT_LEAN for any
+    other update, or one this path cannot vouch for."""
+    if type(data) is not dict or len(data) != 2 or type(data.get("update_id")) is not int:
+        return NOT_LEAN
+    message_id = str(data["update_id"])
+    if "message" in data:
+        return _lean_text(data["message"], message_id)
+    if "callback_query" in data:
+        return _lean_tap(data["callback_query"], message_id)
+    return NOT_LEAN
+
+
+_TEXT_KEYS = frozenset({"message_id", "date", "chat", "from", "text"})
+
+
+def _lean_text(msg: Any, message_id: str) -> Received | _Lean | None:
+    if type(msg) is not dict or not _TEXT_KEYS.issuperset(msg) or len(msg) != len(_TEXT_KEYS):
+        return NOT_LEAN
+    at = _date(msg["date"])
+    sender, text = msg["from"], msg["text"]
+    if (
+        at is None
+        or type(msg["message_id"]) is not int
+        or type(text) is not str
+        or not text  # aiogram reads an empty text as no content at all
+        or not _plain(msg["chat"], _CHAT)
+        or not _plain(sender, _USER)
+    ):
+        return NOT_LEAN
+    if msg["chat"]["type"] != "private":
+        return None
+    return _text(sender, message_id, text, at)
+
+
+_TAP_KEYS = frozenset({"id", "from", "chat_instance", "data", "message"})
+_TAPPED_KEYS = frozenset({"message_id", "date", "chat", "from", "text", "reply_markup"})
+
+
+def _lean_tap(query: Any, message_id: str) -> Received | _Lean | None:
+    if type(query) is not dict or not _TAP_KEYS.issuperset(query):
+        return NOT_LEAN
+    if not {"id", "from", "data", "message"}.issubset(query):
+        return NOT_LEAN  # no data (a game), or an inline message: the validated way
+    sender, msg = query["from"], query["message"]
+    if (
+        type(query["id"]) is not str
+        or type(query["data"]) is not str
+        or type(query.get("chat_instance", "")) is not str
+        or not _plain(sender, _USER)
+        or type(msg) is not dict
+        or not _TAPPED_KEYS.issuperset(msg)
+        or not {"message_id", "date", "chat"}.issubset(msg)
+        or type(msg["message_id"]) is not int
+        or _date(msg["date"]) is None
+        or not _plain(msg["chat"], _CHAT)
+        or ("from" in msg and not _plain(msg["from"], _USER))
+        or ("text" in msg and type(msg["text"]) is not str)
+        or ("reply_markup" in msg and not _plain_markup(msg["reply_markup"]))
+    ):
+        return NOT_LEAN
+    chat = msg["chat"]
+    if chat["type"] != "private":
+        return None
+    fetch = {"callback_id": query["id"], "chat_id": str(chat["id"])}
+    fetch["message_id"] = str(msg["message_id"])
+    inbound = Inbound(
+        CHANNEL,
+        str(sender["id"]),
+        message_id,
+        Kind.PAYLOAD,
+        payload=query["data"],
+        locale=sender.get("language_code"),
+        display_name=sender["first_name"] or None,
+    )
+    return Received(inbound, fetch)
+
+
+def _text(sender: dict[str, Any], message_id: str, text: str, at: datetime) -> Received:
+    """The same as ``_from_message`` for a text message, from plain values."""
+    locale = sender.get("language_code")
+    name = sender["first_name"] or None
+    user = str(sender["id"])
+    start = _START.match(text)
+    if start is None:
+        inbound = Inbound(
+            CHANNEL,
+            user,
+            message_id,
+            Kind.TEXT,
+            text=text,
+            at=at,
+            locale=locale,
+            display_name=name,
+        )
+        return Received(inbound)
+    code = (start.group("rest") or "").strip()
+    referral = code if START_CODE.fullmatch(code) else None
+    inbound = Inbound(
+        CHANNEL,
+        user,
+        message_id,
+        Kind.START,
+        text=text,
+        referral=referral,
+        at=at,
+        locale=locale,
+        display_name=name,
+    )
+    return Received(inbound)
 
 
 def validate(data: dict[str, Any]) -> Update | None:
