@@ -136,6 +136,14 @@ def terms_of(form: ProgramForm, base: ProgramTerms | None = None) -> ProgramTerm
     }
     if base is None:
         return ProgramTerms(**values)  # type: ignore[arg-type]
+    # The form shows minutes: a time it gave back unchanged keeps its seconds, so that
+    # saving a running program does not look like moving its start.
+    for name in ("starts_at", "ends_at"):
+        kept = getattr(base, name)
+        if kept is not None and values[name] == kept.replace(second=0, microsecond=0):
+            values[name] = kept
+    if min_topup is not None and base.min_topup_currency is not None:
+        values["min_topup_currency"] = base.min_topup_currency
     return replace(base, **values)  # type: ignore[arg-type]
 
 

@@ -4,7 +4,7 @@ links and QR codes, tracked openings, and who may do any of it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -26,7 +26,7 @@ from tests.backoffice.marketing_support import (
     programs,
 )
 from tests.fakes import MutableClock
-from tests.integration.test_referrals_support import customer, verify
+from tests.integration.test_referrals_support import customer, terms, verify
 
 OTHER_ROLES = [r for r in Role if r is not Role.MARKETER]
 PAGES = "/backoffice/marketing/programs"
@@ -148,6 +148,22 @@ async def test_a_program_is_scheduled_edited_paused_and_resumed(
     assert late.status_code == 422
     assert "The program has started" in late.text
     assert (await bank.referrals.programs.get(program_id)).terms.referee_reward == 750
+    budget = await marketer.post(  # what may always change: the end and the budget
+        f"{PAGES}/{program_id}",
+        program_form(
+            name=program.terms.name,
+            referee_reward="7.50",
+            starts_at="2026-03-02T09:45",
+            ends_at="2026-04-30T00:00",
+            cap_budget="250",
+        ),
+    )
+    assert budget.status_code == 303, budget.text
+    program = await bank.referrals.programs.get(program_id)
+    assert (program.terms.ends_at, program.terms.caps.program_amount) == (
+        datetime(2026, 4, 30, tzinfo=UTC),
+        25_000,
+    )
 
     paused = await marketer.post(f"{PAGES}/{program_id}/pause")
     assert paused.status_code == 303
@@ -305,3 +321,35 @@ async def test_the_funnel_joins_openings_started_chats_and_the_bank_s_referrals(
         "rewarded": 1,
     }
     assert funnel_row(page.text, "all") == webchat
+
+
+async def test_saving_a_running_program_keeps_a_start_with_seconds(
+    staff_client: StaffFactory, bank: Bank, clock: MutableClock
+) -> None:
+    made = await bank.referrals.programs.create(
+        terms(bank, starts_at=clock.now() - timedelta(seconds=75)), SYSTEM
+    )
+    marketer = await staff_client(Role.MARKETER)
+    form = await marketer.get(f"{PAGES}/{made.id}/edit")
+    assert 'value="2026-03-02T09:28"' in form.text
+    saved = await marketer.post(
+        f"{PAGES}/{made.id}",
+        program_form(
+            kind="referral",
+            partner_name="",
+            name=made.terms.name,
+            referrer_reward="10.00",
+            referee_reward="5.00",
+            starts_at="2026-03-02T09:28",
+            ends_at="2026-05-01T00:00",
+            code_prefix="TELL",
+            code_length="6",
+            cap_budget="",
+            description_en="Invite a friend, both get a bonus",
+            description_cs="Pozvěte přítele",
+        ),
+    )
+    assert saved.status_code == 303, saved.text
+    program = await bank.referrals.programs.get(made.id)
+    assert program.terms.starts_at == made.terms.starts_at
+    assert program.terms.ends_at == datetime(2026, 5, 1, tzinfo=UTC)
