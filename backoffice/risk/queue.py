@@ -52,14 +52,15 @@ def money(minor: int, currency: str) -> str:
     return f"{value:,.{exponent}f} {currency}"
 
 
-def age_text(age: timedelta) -> str:
+def age_text(age: timedelta) -> tuple[str, dict[str, int]]:
+    """How long an item has waited, as a text key under ``risk.age`` and its figures."""
     minutes = max(0, int(age.total_seconds() // 60))
     if minutes < 60:
-        return f"{minutes} min"
+        return "risk.age.minutes", {"m": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    return f"{hours // 24} d {hours % 24} h"
+        return "risk.age.hours", {"h": hours, "m": minutes}
+    return "risk.age.days", {"d": hours // 24, "h": hours % 24}
 
 
 async def _party(bank: Bank, customer_id: UUID | None, account_id: UUID) -> str:

@@ -76,7 +76,7 @@ async def test_the_queue_shows_held_transfers_and_payouts_masked_with_reasons_an
     assert "•• 4242" in html
     for reason in ("Large amount", "First payment to this recipient", "score 70"):
         assert reason in html
-    assert "1 h 30 min" in html
+    assert "1 h 30 min" in html  # waiting, from risk.age.hours
     # Nothing a reviewer does not need: no full names, account or card numbers.
     for secret in ("Kovalenko", "Petrov", payer.number, payee.number, "4242 4242", "42424242"):
         assert secret not in html
