@@ -82,5 +82,6 @@ def test_a_risk_officer_reads_the_rules_and_a_bad_value_is_explained(
     expect(rules.get_by_role("alert").first).to_contain_text("Nothing was saved.")
     expect(night_eur).to_have_attribute("aria-invalid", "true")
     expect(night_eur).to_have_value("10.001")
+    night_eur.scroll_into_view_if_needed()
     screenshot(rules, "backoffice-risk-rules-invalid")
     assert [p for p in problems if "status of 422" not in p] == [], problems

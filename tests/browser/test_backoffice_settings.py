@@ -105,5 +105,6 @@ def test_an_admin_adds_a_fee_rule_and_restores_the_default(
     limits.get_by_role("button", name="Save the limit rule").click()
     expect(limits.locator("#e-daily")).to_contain_text("no greater than the monthly limit")
     expect(limits.locator("#daily")).to_have_value("100")
+    limits.locator("#daily").scroll_into_view_if_needed()
     screenshot(limits, "backoffice-settings-limits")
     assert [p for p in problems if "status of 422" not in p] == [], problems
