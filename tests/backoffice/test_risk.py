@@ -333,3 +333,20 @@ async def test_errors_are_in_the_staff_members_language(
     )
     assert answer.status_code == 422
     assert "Введіть ціле число від 1 до 1000." in answer.text
+
+
+async def test_a_form_without_its_key_still_decides_only_once(
+    bank: Bank, staff_client: StaffFactory
+) -> None:
+    _, payee, payment = await held_transfer(bank)
+    officer = await staff_client(Role.RISK_OFFICER)
+    url = f"/backoffice/risk/transfers/{payment.id}/approve"
+    first, second = await officer.post(url), await officer.post(url)
+    assert first.headers["location"] == "/backoffice/risk?done=approved"
+    assert second.headers["location"] == "/backoffice/risk?done=already"
+    assert await ledger_balance(bank, payee.id) == LARGE
+    who, target = f"staff:{officer.username}", f"payment:{payment.id}"
+    assert await audited(bank, "approve_transfer") == [
+        (who, target, "ok"),
+        (who, target, "rejected:PAYMENT_NOT_PENDING"),  # the second click, refused by core
+    ]
