@@ -85,3 +85,11 @@ class RateOverrideEnded(CoreError):
     code = "RATE_OVERRIDE_ENDED"
     http_status = 409
     default_message = "The rate override was already cancelled or has ended."
+
+
+class SpreadNotFound(CoreError):
+    """Staff set no spread for this pair (or no default): there is nothing to remove."""
+
+    code = "SPREAD_NOT_FOUND"
+    http_status = 404
+    default_message = "Staff set no spread here; the deployment's settings apply."

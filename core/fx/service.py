@@ -3,8 +3,9 @@
 Rates come from a :class:`~core.ports.RatesSource` (refreshed by a periodic job or on
 demand) and are stored with their date and source; every pair crosses through the euro
 unless an admin overrides it (``core.fx.rates``). A quote prices an amount on either side
-with the pair's spread (``core.fx.model``) and holds for ``FxConfig.quote_ttl``; an
-exchange executes at the quote, once (``core.fx.exchange``).
+with the pair's spread (``core.fx.spreads``: staff's, else the deployment's settings) and
+holds for ``FxConfig.quote_ttl``; an exchange executes at the quote, once
+(``core.fx.exchange``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from core.audit.log import record, record_rejection
 from core.clock import Clock
 from core.errors import CoreError, ValidationFailed
 from core.fx import quotes, rates
+from core.fx import spreads as spread_rules
 from core.fx.commands import Exchange, RequestQuote, SetRateOverride
-from core.fx.errors import RateOverrideEnded, RatesSourceFailed
+from core.fx.errors import RateOverrideEnded, RatesSourceFailed, SpreadNotFound
 from core.fx.exchange import ExchangeGate, Exchanger
 from core.fx.model import (
     BASE,
@@ -34,6 +36,7 @@ from core.fx.model import (
     to_decimal,
 )
 from core.fx.overrides import check_aware, check_reason, new_override
+from core.fx.spreads import SpreadSource, SpreadView, check_spread, normal_pair
 from core.fx.views import (
     ExchangeRateView,
     ExchangeView,
@@ -56,7 +59,7 @@ _FUTURE_TOLERANCE = timedelta(hours=12)
 
 
 class FxService:
-    """Rates, quotes, exchanges and rate overrides."""
+    """Rates, quotes, exchanges, rate overrides and staff's spreads."""
 
     def __init__(
         self,
@@ -144,8 +147,8 @@ class FxService:
         now = self._clock.now()
         async with self._db.read() as conn:
             pair = await rates.pair_rate(conn, sell.code, buy.code, now)
+            spread = await spread_rules.spread_for(conn, self.config.spreads, sell.code, buy.code)
         pair.ensure_fresh(now, self.config.max_rate_age)
-        spread = self.config.spreads.for_pair(sell.code, buy.code)
         return ExchangeRateView(
             sell_currency=sell.code,
             buy_currency=buy.code,
@@ -170,7 +173,9 @@ class FxService:
             async with self._db.transaction() as conn:
                 pair = await rates.pair_rate(conn, sell.code, buy.code, now)
                 pair.ensure_fresh(now, self.config.max_rate_age)
-                spread = self.config.spreads.for_pair(sell.code, buy.code)
+                spread = await spread_rules.spread_for(
+                    conn, self.config.spreads, sell.code, buy.code
+                )
                 priced = price(pair, sell, buy, cmd.side, cmd.amount, spread)
                 view = QuoteView(
                     id=quote_id,
@@ -285,6 +290,77 @@ class FxService:
             return await rates.overrides(
                 conn, active_at=self._clock.now() if active_only else None
             )
+
+    # -- spreads ------------------------------------------------------------------------
+
+    async def set_spread(
+        self, pair: tuple[str, str] | None, bps: int, reason: str, actor: Actor
+    ) -> SpreadView:
+        """Staff's spread for ``pair`` (both directions), or the default when ``pair`` is
+        None; it replaces one set before and wins over the deployment's settings.
+
+        Refusals: ``VALIDATION_ERROR`` (``bps`` outside 0 to 2,000, or the ``reason``),
+        ``UNKNOWN_CURRENCY``, ``SAME_CURRENCY``.
+        """
+        now = self._clock.now()
+        target = "fx_spread"
+        try:
+            codes = normal_pair(pair, self._currencies)
+            target = f"fx_spread:{spread_rules.key_of(codes)}"
+            check_spread(bps)
+            check_reason(reason)
+            view = SpreadView(codes, bps, SpreadSource.STAFF, reason, str(actor), now)
+            async with self._db.transaction() as conn:
+                before = await spread_rules.find(conn, codes, lock=True)
+                await spread_rules.store(conn, view)
+                details = {
+                    "pair": view.key,
+                    "bps": bps,
+                    "previous_bps": "" if before is None else before.bps,
+                    "reason": reason,
+                }
+                await record(conn, now, actor, "set_spread", target, details)
+            return view
+        except CoreError as exc:
+            await record_rejection(self._db, now, actor, "set_spread", target, exc)
+            raise
+
+    async def remove_spread(self, pair: tuple[str, str] | None, actor: Actor) -> SpreadView:
+        """Remove staff's spread for ``pair`` (None: the default) and return what applies
+        to it now. One staff never set is ``SPREAD_NOT_FOUND``."""
+        now = self._clock.now()
+        target = "fx_spread"
+        try:
+            codes = normal_pair(pair, self._currencies)
+            target = f"fx_spread:{spread_rules.key_of(codes)}"
+            async with self._db.transaction() as conn:
+                before = await spread_rules.find(conn, codes, lock=True)
+                if before is None:
+                    raise SpreadNotFound(pair=spread_rules.key_of(codes))
+                await spread_rules.remove(conn, codes)
+                rules = await spread_rules.staff_rules(conn)
+                if codes is None:
+                    now_applies = spread_rules.in_force(rules, self.config.spreads)[0]
+                else:
+                    now_applies = spread_rules.effective(rules, self.config.spreads, *codes)
+                details = {
+                    "pair": spread_rules.key_of(codes),
+                    "previous_bps": before.bps,
+                    "bps": now_applies.bps,
+                    "source": now_applies.source.value,
+                }
+                await record(conn, now, actor, "remove_spread", target, details)
+            return now_applies
+        except CoreError as exc:
+            await record_rejection(self._db, now, actor, "remove_spread", target, exc)
+            raise
+
+    async def spreads(self) -> list[SpreadView]:
+        """The spreads in force: the default first, then each pair with its own, each
+        with where it came from (staff, with who, when and why; or the settings)."""
+        async with self._db.read() as conn:
+            rules = await spread_rules.staff_rules(conn)
+        return spread_rules.in_force(rules, self.config.spreads)
 
     # -- jobs -----------------------------------------------------------------------------
 

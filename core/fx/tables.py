@@ -119,3 +119,17 @@ fx_exchanges = Table(
     Column("completed_at", UtcDateTime),
 )
 Index("ix_fx_exchanges_status_created", fx_exchanges.c.status, fx_exchanges.c.created_at)
+
+# Staff's spreads (docs/decisions/0093): one row per pair ("CZK/EUR", codes in order, both
+# directions) or the default ("*"). What is not here comes from the deployment settings;
+# each change, and who made it, is also in the audit log.
+fx_spreads = Table(
+    "fx_spreads",
+    metadata,
+    Column("pair", String(7), primary_key=True),
+    Column("bps", Integer, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("set_by", String(80), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    CheckConstraint("bps >= 0 AND bps <= 2000", name="bps_range"),
+)
