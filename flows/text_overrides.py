@@ -8,6 +8,9 @@ and the running catalog takes them at once (:meth:`flows.catalog.Catalog.overrid
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import string
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +23,8 @@ from flows.catalog import DEFAULT_LANGUAGE, LANGUAGES, Catalog, placeholders
 from flows.definition import Flow
 from flows.ports import Transactions
 from flows.store.schema import text_overrides
+
+log = logging.getLogger(__name__)
 
 # Telegram's limit for one message; longer texts would be split into parts mid-sentence.
 MAX_TEXT = 4096
@@ -102,6 +107,23 @@ async def apply_overrides(db: Transactions, catalog: Catalog) -> None:
     for o in await load_overrides(db):
         found.setdefault(o.language, {})[o.key] = o.text
     catalog.set_overrides(found)
+
+
+async def keep_overrides_fresh(
+    db: Transactions, catalog: Catalog, stop: asyncio.Event, every: float = 10.0
+) -> None:
+    """Re-read the published overrides every ``every`` seconds until ``stop``: a text
+    published through another process (a replica, the back office) reaches this one's
+    chats within that time. The table holds a few rows, so a read is cheap."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+        if stop.is_set():
+            return
+        try:
+            await apply_overrides(db, catalog)
+        except Exception:  # the database is briefly away: keep what we have, try again
+            log.warning("could not refresh the published texts", exc_info=True)
 
 
 async def publish(

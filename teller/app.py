@@ -17,7 +17,7 @@ from core.api.app import create_api
 from flows import secure_pages
 from flows.ports import CodeSender
 from flows.store.redis_store import RedisConversationStore
-from flows.text_overrides import apply_overrides
+from flows.text_overrides import apply_overrides, keep_overrides_fresh
 from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine, NoEngine
@@ -75,6 +75,11 @@ def create_app(
         if run_jobs and settings.run_jobs:
             jobs = background_jobs(container, settings.hold_expiry_interval_seconds, stop)
             jobs += channels.start(conversations, app.state.redis, stop)
+        jobs.append(
+            asyncio.create_task(
+                keep_overrides_fresh(container.db, conversations.services.catalog, stop)
+            )
+        )
         if isinstance(conversations.store, RedisConversationStore):
             jobs.append(asyncio.create_task(conversations.store.relay_forever(stop)))
         log.info("teller is ready", database=container.db.backend, env=settings.env.value)

@@ -9,6 +9,7 @@ result. Each event notifies once (its id is the de-duplication key).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -18,6 +19,7 @@ from flows.catalog import Catalog
 from flows.notify import Notifier
 from flows.ports import Transactions
 from flows.store.sql import SqlConversationStore, SqlIdentityStore, SqlOutbox
+from flows.text_overrides import apply_overrides
 from integrations.bank.api import BankAPI
 from integrations.bank.errors import BankError
 
@@ -36,12 +38,23 @@ TYPES = frozenset(
 )
 
 
+OVERRIDES_MAX_AGE = 10.0  # seconds a notification may use texts read before
+
+
 class ChatNotifications:
     def __init__(
-        self, notifier: Notifier, bank: BankAPI, answered_within: timedelta = timedelta(seconds=4)
+        self,
+        notifier: Notifier,
+        bank: BankAPI,
+        answered_within: timedelta = timedelta(seconds=4),
+        texts: tuple[Transactions, Catalog] | None = None,
     ) -> None:
         self._notifier = notifier
         self._bank = bank
+        # Where marketers' published texts come from, and the catalog they go over; read
+        # again when older than OVERRIDES_MAX_AGE (they may be published in another process).
+        self._texts = texts
+        self._texts_read = -OVERRIDES_MAX_AGE
         # A bill payment the biller settled within this time was answered in the chat
         # itself (the flow waits that long); later results arrive as notifications.
         self._answered_within = answered_within
@@ -54,19 +67,27 @@ class ChatNotifications:
         now: Callable[[], datetime],
         answered_within: timedelta = timedelta(seconds=4),
     ) -> ChatNotifications:
+        catalog = Catalog.load()
         notifier = Notifier(
             SqlOutbox(db, now),
             SqlIdentityStore(db, now),
             SqlConversationStore(db, now),
-            Catalog.load(),
+            catalog,
             now,
         )
-        return cls(notifier, bank, answered_within)
+        return cls(notifier, bank, answered_within, texts=(db, catalog))
+
+    async def _fresh_texts(self) -> None:
+        if self._texts is None or time.monotonic() - self._texts_read < OVERRIDES_MAX_AGE:
+            return
+        await apply_overrides(*self._texts)
+        self._texts_read = time.monotonic()
 
     def jobs(self) -> Jobs:
         return Jobs(subscribers=[Subscriber("chat-notifications", TYPES, self.handle)])
 
     async def handle(self, event: Event) -> None:
+        await self._fresh_texts()
         p = event.payload
         once = f"event:{event.id}"
         notify = self._notifier.notify

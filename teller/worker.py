@@ -12,6 +12,7 @@ import signal
 
 import redis.asyncio as aioredis
 
+from flows.text_overrides import apply_overrides, keep_overrides_fresh
 from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine
 from teller.jobs import background_jobs
@@ -34,6 +35,9 @@ async def run_worker(settings: Settings) -> None:
     channels = build_channels(settings, container.db)
     tasks = background_jobs(container, settings.hold_expiry_interval_seconds, stop)
     tasks += channels.start(conversations, redis, stop)
+    catalog = conversations.services.catalog
+    await apply_overrides(container.db, catalog)
+    tasks.append(asyncio.create_task(keep_overrides_fresh(container.db, catalog, stop)))
     try:
         await asyncio.gather(*tasks)
     finally:

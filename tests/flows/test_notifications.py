@@ -7,6 +7,7 @@ from typing import Any
 
 from core import events
 from core.jobs import Event
+from flows import text_overrides
 from teller.notifications import ChatNotifications
 from tests.flows.conftest import Teller
 
@@ -115,3 +116,24 @@ async def test_money_received_respects_the_notifications_setting(teller: Teller)
         "Your transfer of €7.00 was not approved and nothing was sent; "
         "the reserved money is available again."
     ]
+
+
+async def test_a_text_marketers_published_reaches_notifications(teller: Teller) -> None:
+    chat = teller.as_customer("anna")
+    await chat.begin("en")
+    async with teller.bank.db.transaction() as conn:
+        await text_overrides.publish(
+            conn,
+            "en",
+            "notify.referral_reward",
+            "Thanks for spreading the word: {amount} is yours.",
+            "staff:marketer",
+            AT,
+        )
+    relay = ChatNotifications.build(
+        teller.bank.db, teller.conversations.services.bank, teller.clock.now
+    )
+    anna = teller.customer("anna")["customer_id"]
+    payload = {"customer_id": anna, "amount": 10_00, "currency": "EUR"}
+    await relay.handle(Event(61, "referral.rewarded", anna, payload, AT))
+    assert await _texts(teller, "anna") == ["Thanks for spreading the word: €10.00 is yours."]
