@@ -162,6 +162,15 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
     raise TypeError(f"not a reply: {reply!r}")
 
 
+# Marks a stored reply that no customer message asked for (a notification, a person's
+# message): Messenger sends those as UPDATE rather than RESPONSE.
+UNPROMPTED = "unprompted"
+
+
+def is_unprompted(data: dict[str, Any]) -> bool:
+    return bool(data.get(UNPROMPTED, False))
+
+
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     kind = data["type"]
     if kind == "text":

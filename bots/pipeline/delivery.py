@@ -19,7 +19,7 @@ from typing import Any
 from bots.channel import ChannelAdapter, DeliveryError, Outgoing
 from bots.pipeline.limits import Limiter
 from bots.pipeline.rounds import Rounds
-from flows.messages import degrade, reply_from_dict
+from flows.messages import degrade, is_unprompted, reply_from_dict
 from flows.store.queue import SqlContacts
 from flows.store.sql import Pending, SqlOutbox
 
@@ -99,7 +99,14 @@ class DeliveryWorker(Rounds):
                 for part in degrade(reply, adapter.capabilities):
                     await self._limiter.wait(adapter.name, user, adapter.limits)
                     await adapter.send(
-                        Outgoing(user, part, pending.id, window_open=window, language=language)
+                        Outgoing(
+                            user,
+                            part,
+                            pending.id,
+                            window_open=window,
+                            notification=is_unprompted(pending.reply),
+                            language=language,
+                        )
                     )
             except DeliveryError as exc:
                 if await self._failed(adapter, user, pending, exc):

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from flows.messages import UNPROMPTED
 from flows.ports import Credentials, Loaded, Media, Record, Transactions
 from flows.store import schema
 from flows.store.queue import Queued, earliest_in, mark_done
@@ -311,8 +312,10 @@ class SqlOutbox:
         dedupe: str | None = None,
     ) -> list[int]:
         """Replies that no customer message produced: notifications, agents' answers.
+        They are marked unprompted (channels that tell answers from updates say so).
 
         With ``dedupe``, a second call with the same key adds nothing (returns [])."""
+        replies = [{**r, UNPROMPTED: True} for r in replies]
         try:
             async with self._db.transaction() as conn:
                 if dedupe is not None:

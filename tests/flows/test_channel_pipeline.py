@@ -324,6 +324,24 @@ async def test_the_reply_window_is_open_only_within_the_hours_after_a_message(
     assert await pipeline.contacts.window_open(CHANNEL, "nobody", 24) is False
 
 
+async def test_answers_go_out_as_answers_and_notifications_as_notifications(
+    pipeline: Pipeline,
+) -> None:
+    await pipeline.receive(text("d-10", "m-1", "menu"))
+    await pipeline.worker().drain()
+    await pipeline.delivery().drain()
+    answers = list(pipeline.adapter.sent)
+    assert answers
+    assert not any(o.notification for o in answers)
+
+    await queue_replies(pipeline, "d-10", ["money received"])
+    await pipeline.delivery().drain()
+
+    [notification] = pipeline.adapter.sent[len(answers) :]
+    assert notification.notification
+    assert notification.window_open
+
+
 def test_the_local_limiter_allows_a_burst_then_paces_a_chat() -> None:
     limiter = LocalLimiter()
     take: Callable[[float], float] = lambda now: limiter._take("t:1", 1.0, 3, now)  # noqa: E731
