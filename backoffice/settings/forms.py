@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from core.errors import CoreError
+from core.fx.model import MAX_SPREAD_BPS
+from core.fx.spreads import SpreadView
 from core.money import Currency
 from core.payments.fees import MAX_BASIS_POINTS
 
@@ -137,3 +139,51 @@ def rate(text: str) -> Decimal:
     if not value.is_finite():
         raise FormInvalid("rate")
     return value
+
+
+# -- spreads ------------------------------------------------------------------------------
+
+DEFAULT_SPREAD = "default"  # the form's value (and the restore URL's) for the default
+
+
+def spread_pairs(currencies: tuple[str, ...]) -> list[str]:
+    """Every pair of the bank's currencies once, codes in order: "CZK/EUR"."""
+    codes = sorted(currencies)
+    return [f"{a}/{b}" for i, a in enumerate(codes) for b in codes[i + 1 :]]
+
+
+def spread_pair(text: str, currencies: tuple[str, ...]) -> tuple[str, str] | None:
+    """``default`` → None; "EUR/CZK" (either order) → ("CZK", "EUR"), if the bank keeps
+    both; anything else is the pair field's fault."""
+    if text == DEFAULT_SPREAD:
+        return None
+    codes = text.split("/")
+    if len(codes) != 2 or len(set(codes)) != 2 or not set(codes) <= set(currencies):
+        raise FormInvalid("spread_pair", "pair")
+    low, high = sorted(codes)
+    return low, high
+
+
+def spread_slug(view: SpreadView) -> str:
+    """How a spread is named in its restore URL: ``default`` or "CZK-EUR"."""
+    return DEFAULT_SPREAD if view.pair is None else "-".join(view.pair)
+
+
+def spread_bps(text: str) -> int:
+    """A whole number of basis points, 0 to the most a spread may be."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= MAX_SPREAD_BPS:
+        raise FormInvalid("spread_bps", "bps")
+    return int(text)
+
+
+def spread_error(exc: CoreError) -> FieldError:
+    """Core's refusal of a spread at the spread form's field."""
+    field = str(exc.data.get("field", ""))
+    if field == "reason":
+        return FieldError("spread_reason", "spread_reason")
+    if field == "bps":
+        return FieldError("spread_bps", "bps")
+    if exc.code in {"SAME_CURRENCY", "UNKNOWN_CURRENCY"}:
+        return FieldError("spread_pair", "pair")
+    return FieldError("spread_bps", "invalid")

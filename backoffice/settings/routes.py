@@ -4,7 +4,8 @@ rate overrides. Fees and limits are in :mod:`backoffice.settings.rules`.
 
 Core's services audit each change themselves with the admin as the actor, refusals
 included (``disable_operation``, ``enable_operation``, ``set_rate_override``,
-``cancel_rate_override``); these routes add no second record.
+``cancel_rate_override``, ``set_spread``, ``remove_spread``); these routes add no second
+record.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from backoffice.settings.rules import router as rules_router
 from backoffice.web import render
 from core.errors import CoreError, NotFound
 from core.fx.commands import SetRateOverride
-from core.fx.errors import RateOverrideEnded, RateOverrideNotFound
+from core.fx.errors import RateOverrideEnded, RateOverrideNotFound, SpreadNotFound
 from core.payments.model import SwitchScope, time_zone
 
 router = APIRouter(prefix="/backoffice/settings")
@@ -40,6 +41,8 @@ NOTICES = frozenset(
         "override_set",
         "override_cancelled",
         "override_over",
+        "spread_set",
+        "spread_restored",
         "fee_saved",
         "fee_reset",
         "limit_saved",
@@ -176,20 +179,21 @@ async def _fx_page(
     values: dict[str, str] | None = None,
     error: forms.FieldError | None = None,
     cancel_error: UUID | None = None,
+    spread_values: dict[str, str] | None = None,
 ) -> Response:
     bo = backoffice(request)
     zone = zone_of(bo)
     now = bo.clock()
-    spreads = bo.bank.fx.config.spreads
-    pairs = sorted(("/".join(sorted(pair)), bps) for pair, bps in spreads.pairs.items())
     currencies = bo.bank.accounts.currencies
     return render(
         request,
         "settings/fx.html",
         staff,
         status=status,
-        default_spread=spreads.default_bps,
-        pair_spreads=pairs,
+        spreads=await bo.bank.fx.spreads(),
+        spread_pairs=forms.spread_pairs(currencies),
+        spread_values=spread_values or {"pair": forms.DEFAULT_SPREAD},
+        slug=forms.spread_slug,
         percent=forms.percent,
         overrides=await bo.bank.fx.rate_overrides(),
         now=now,
@@ -271,6 +275,41 @@ async def cancel_override(
     except CoreError:
         return await _fx_page(request, staff, status=422, cancel_error=override_id)
     return RedirectResponse("/backoffice/settings/fx?done=override_cancelled", status_code=303)
+
+
+@router.post("/fx/spreads")
+async def set_spread(
+    request: Request,
+    staff: StaffDep,
+    pair: Annotated[str, Form(max_length=10)] = "",
+    bps: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Staff's spread in basis points for a pair (both directions) or the default."""
+    bo = backoffice(request)
+    values = {"pair": pair, "bps": bps, "reason": reason}
+    try:
+        codes = forms.spread_pair(pair, bo.bank.accounts.currencies)
+        await bo.bank.fx.set_spread(codes, forms.spread_bps(bps), reason.strip(), staff.actor)
+    except forms.FormInvalid as exc:
+        return await _fx_page(request, staff, status=422, spread_values=values, error=exc.error)
+    except CoreError as exc:
+        error = forms.spread_error(exc)
+        return await _fx_page(request, staff, status=422, spread_values=values, error=error)
+    return RedirectResponse("/backoffice/settings/fx?done=spread_set", status_code=303)
+
+
+@router.post("/fx/spreads/{slug}/restore")
+async def restore_spread(request: Request, staff: StaffDep, slug: str) -> Response:
+    """Remove staff's spread (``default``, or a pair as ``CZK-EUR``): the one staff or the
+    settings had underneath applies again. A pair staff never set is not found."""
+    bo = backoffice(request)
+    try:
+        codes = forms.spread_pair(slug.replace("-", "/"), bo.bank.accounts.currencies)
+        await bo.bank.fx.remove_spread(codes, staff.actor)
+    except (forms.FormInvalid, SpreadNotFound):
+        raise not_found() from None
+    return RedirectResponse("/backoffice/settings/fx?done=spread_restored", status_code=303)
 
 
 router.include_router(rules_router)
