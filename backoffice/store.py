@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Uuid,
     text,
 )
 
@@ -80,6 +81,19 @@ kyc_document_links = Table(
     Column("expires_at", UtcDateTime, nullable=False, index=True),
     Column("used_at", UtcDateTime),  # opened once: never again
 )
+
+
+# Marketing's tracked links that people opened (the funnel's first stage).
+link_opens = Table(
+    "marketing_link_opens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("program_id", Uuid, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("channel", String(32), nullable=False),  # the bots' channel names
+    Column("at", UtcDateTime, nullable=False),
+)
+Index("ix_marketing_link_opens_program", link_opens.c.program_id, link_opens.c.channel)
 
 
 async def prepare(db: Database) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from backoffice.context import Backoffice
 from backoffice.marketing.links import FUNNEL_CHANNEL
-from backoffice.marketing.store import link_opens
+from backoffice.store import link_opens
 from core.referrals.codes import read_code
 from core.referrals.tables import referral_codes
 from flows.store.schema import transcript

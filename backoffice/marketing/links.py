@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import insert
 
 from backoffice.context import Backoffice, backoffice
-from backoffice.marketing.store import link_opens
+from backoffice.store import link_opens
 from core.errors import NotFound
 
 # The bots' channels, in the order the pages list them.
