@@ -75,7 +75,8 @@ class SqlQueue:
             {"channel": channel, "user_ref": user, "at": now}
             for channel, user in sorted({(m.channel, m.user) for m, _ in items})
         ]
-        async with self._db.transaction() as conn:
+        # Urgent: each webhook waits for this commit before it answers its platform.
+        async with self._db.transaction(urgent=True) as conn:
             if self._db.backend == "postgresql":
                 # One statement over arrays: asyncpg reports no row count for executemany.
                 arrays = {
