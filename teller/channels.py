@@ -9,8 +9,6 @@ inbound worker turns queued messages into turns and the delivery worker sends th
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -211,19 +209,9 @@ class Channels:
         await self.http.aclose()
 
 
-def remember_sniffio_is_missing() -> None:
-    """httpcore asks which async library runs on every request by importing ``sniffio``;
-    where sniffio is not installed (anyio no longer needs it) each request pays for a
-    failed import that searches the whole path (a third of a millisecond). Marking it
-    missing once makes that import fail at once; an installed sniffio is left alone."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 def build_channels(
     settings: Settings, db: Transactions, clock: Callable[[], datetime] = now
 ) -> Channels:
-    remember_sniffio_is_missing()
     http = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False, trust_env=False)
     media = PublicMedia(SqlMediaStore(db, clock), settings.base_url)
     adapters = build_adapters(settings, AdapterDeps(http, media))
