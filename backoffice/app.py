@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backoffice import signin
 from backoffice.audit import routes as audit
-from backoffice.context import Backoffice
+from backoffice.context import BackofficeConfig
 from backoffice.inbox import routes as inbox
 from backoffice.kyc import routes as kyc
 from backoffice.marketing import links as marketing_links
@@ -38,10 +38,11 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
-def mount_backoffice(app: FastAPI, bo: Backoffice) -> None:
-    app.state.backoffice = bo
+def mount_backoffice(app: FastAPI, config: BackofficeConfig) -> None:
+    """The back office's routes. Its parts (``app.state.backoffice``, a
+    :class:`~backoffice.context.Backoffice`) are set when the app starts, with the bank's."""
     # The sign-in page offers the identity provider when this is set.
-    app.state.backoffice_oidc = Provider(bo.config.oidc) if bo.config.oidc else None
+    app.state.backoffice_oidc = Provider(config.oidc) if config.oidc else None
     for router in ROUTERS:
         app.include_router(router, include_in_schema=False)
     app.mount("/backoffice/static", StaticFiles(directory=STATIC), name="backoffice-static")

@@ -22,7 +22,7 @@ from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine, NoEngine
 from teller import dev_pages, handoff_api, health, metrics
-from teller.backoffice import backoffice_of
+from teller.backoffice import backoffice_config, backoffice_of
 from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
@@ -70,6 +70,7 @@ def create_app(
         )
         await apply_overrides(container.db, conversations.services.catalog)
         app.state.conversations = conversations
+        app.state.backoffice = backoffice_of(settings, container, flows_clock or now)
         stop = asyncio.Event()
         jobs = []
         if run_jobs and settings.run_jobs:
@@ -115,7 +116,7 @@ def create_app(
     app.include_router(handoff_api.router)
     app.include_router(handoff_api.deliveries)
     app.include_router(metrics.router)
-    mount_backoffice(app, backoffice_of(settings, container, flows_clock or now))
+    mount_backoffice(app, backoffice_config(settings))
     app.mount(
         "/api/v1",
         create_api(
