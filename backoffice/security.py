@@ -43,6 +43,11 @@ class Refused(Exception):
         self.title = title
 
 
+def not_found(title: str = "Not found, or not yours to see.") -> Refused:
+    """The refusal for an id a page does not show: unknown, or someone else's."""
+    return Refused(404, "NOT_FOUND", title)
+
+
 async def current_staff(request: Request) -> Staff | None:
     if "staff" in request.state._state:
         cached: Staff | None = request.state.staff

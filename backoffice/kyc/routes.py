@@ -27,7 +27,7 @@ from backoffice.kyc.views import (
     waited,
 )
 from backoffice.roles import Role
-from backoffice.security import Refused, audit, require
+from backoffice.security import Refused, audit, not_found, require
 from backoffice.sessions import Staff
 from backoffice.texts import text
 from backoffice.web import render
@@ -60,10 +60,6 @@ KNOWN_CHECKS = frozenset(
         "overall",
     }
 )
-
-
-def _not_found() -> Refused:
-    return Refused(404, "NOT_FOUND", "Not found, or not yours to see.")
 
 
 def _links(bo: Backoffice) -> DocumentLinks:
@@ -108,7 +104,7 @@ async def _application_page(
     try:
         view = await bo.bank.kyc.get(application_id)
     except ApplicationNotFound:
-        raise _not_found() from None
+        raise not_found() from None
     personal: PersonalData | None = None
     if view.has_personal_data:
         try:
@@ -118,7 +114,7 @@ async def _application_page(
     try:
         customer = await bo.bank.customers.get(view.customer_id)
     except CustomerNotFound:
-        raise _not_found() from None
+        raise not_found() from None
     documents = ordered_documents(view)
     tokens = await _links(bo).issue(staff.id, [d.id for d in documents])
     minutes = max(0, int((bo.clock() - since(view)).total_seconds() // 60))
@@ -157,12 +153,12 @@ async def document(token: str, staff: StaffDep, bo: BackofficeDep) -> Response:
             target = "kyc_document_link"
             await audit(conn, bo, staff, "kyc_document_link", target, details, "refused")
         if redeemed.refusal is Refusal.UNKNOWN:
-            raise _not_found()
+            raise not_found()
         raise Refused(410, "KYC_LINK_GONE", "This link was used or has expired.")
     try:
         content = await bo.bank.kyc.document_content(redeemed.document_id, staff.actor)
     except DocumentNotFound:
-        raise _not_found() from None
+        raise not_found() from None
     extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
     name = f"{content.kind.value}.{extension.get(content.media_type, 'bin')}"
     return Response(
@@ -229,7 +225,7 @@ async def more_documents(
     try:
         await bo.bank.kyc.request_documents(application_id, message, staff.actor)
     except ApplicationNotFound:
-        raise _not_found() from None
+        raise not_found() from None
     except NotInReview:
         raise _not_in_review() from None
     except ValidationFailed:
@@ -252,7 +248,7 @@ async def _decide(
     try:
         await bo.bank.kyc.decide(application_id, decision, reason, staff.actor, code=code)
     except ApplicationNotFound:
-        raise _not_found() from None
+        raise not_found() from None
     except NotInReview:
         raise _not_in_review() from None
     except ValidationFailed:

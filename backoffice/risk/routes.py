@@ -18,7 +18,7 @@ from backoffice.context import Backoffice, backoffice
 from backoffice.risk import rules_form
 from backoffice.risk.queue import age_text, held_items
 from backoffice.roles import Role
-from backoffice.security import Refused, require
+from backoffice.security import not_found, require
 from backoffice.sessions import Staff
 from backoffice.web import render
 from core.cardmoney.errors import PayoutNotFound, PayoutNotInReview
@@ -43,10 +43,6 @@ KNOWN_RULES = frozenset(
         "night",
     }
 )
-
-
-def _not_found() -> Refused:
-    return Refused(404, "NOT_FOUND", "Not found, or not yours to see.")
 
 
 async def _queue_page(
@@ -101,9 +97,9 @@ async def decide_transfer(
     try:
         payment = await bo.bank.payments.transfers.get(payment_id)
     except NotFound:
-        raise _not_found() from None
+        raise not_found() from None
     if payment.decision is None and payment.status is not PaymentStatus.PENDING_REVIEW:
-        raise _not_found()  # never held: not on the page, not for this page to decide
+        raise not_found()  # never held: not on the page, not for this page to decide
     # A form without its key (an old page) still decides once: a second decision finds
     # the transfer decided (PAYMENT_NOT_PENDING).
     key = key or secrets.token_urlsafe(18)
@@ -137,9 +133,9 @@ async def decide_payout(
     try:
         payout = await payouts.get(payout_id)
     except PayoutNotFound:
-        raise _not_found() from None
+        raise not_found() from None
     if payout.review_reasons is None:
-        raise _not_found()  # never held for review
+        raise not_found()  # never held for review
     if payout.stage is not PayoutStage.REVIEW:
         return _done("already")
     try:

@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backoffice.context import Backoffice, backoffice
 from backoffice.roles import Role
-from backoffice.security import Refused, require
+from backoffice.security import not_found, require
 from backoffice.sessions import Staff
 from backoffice.settings import forms
 from backoffice.settings.rules import router as rules_router
@@ -58,10 +58,6 @@ def zone_of(bo: Backoffice) -> ZoneInfo:
 def notice_of(request: Request) -> str:
     notice = request.query_params.get("done", "")
     return notice if notice in NOTICES else ""
-
-
-def not_found() -> Refused:
-    return Refused(404, "NOT_FOUND", "Not found, or not yours to see.")
 
 
 # -- switches -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backoffice.context import backoffice
 from backoffice.roles import Role
-from backoffice.security import Refused, require
+from backoffice.security import not_found, require
 from backoffice.sessions import Staff
 from backoffice.settings import forms
 from backoffice.web import render
@@ -24,10 +24,6 @@ from core.payments.model import WILDCARD, Operation
 
 router = APIRouter()
 StaffDep = Annotated[Staff, Depends(require(Role.ADMIN))]
-
-
-def _not_found() -> Refused:
-    return Refused(404, "NOT_FOUND", "Not found, or not yours to see.")
 
 
 def _notice(request: Request, allowed: tuple[str, ...]) -> str:
@@ -123,11 +119,11 @@ async def reset_fee(
     """Remove staff's fee rule: the shipped default applies again."""
     bo = backoffice(request)
     if operation not in {o.value for o in Operation}:
-        raise _not_found()
+        raise not_found()
     try:
         await bo.bank.payments.fees.reset_rule(Operation(operation), currency, staff.actor)
     except CoreError:
-        raise _not_found() from None
+        raise not_found() from None
     return RedirectResponse("/backoffice/settings/fees?done=fee_reset", status_code=303)
 
 
@@ -205,9 +201,9 @@ async def reset_limit(
     """Remove staff's limit rule: the shipped default applies again."""
     bo = backoffice(request)
     if kyc_level not in {k.value for k in KycLevel}:
-        raise _not_found()
+        raise not_found()
     try:
         await bo.bank.payments.limits.reset_rule(KycLevel(kyc_level), currency, staff.actor)
     except CoreError:
-        raise _not_found() from None
+        raise not_found() from None
     return RedirectResponse("/backoffice/settings/limits?done=limit_reset", status_code=303)
