@@ -77,6 +77,7 @@ def build_adapters(settings: Settings, deps: AdapterDeps) -> dict[str, ChannelAd
                 api_url=settings.telegram_api_url,
                 bot_username=settings.telegram_bot_username,
                 mode=settings.telegram_mode,
+                messages_per_second=settings.telegram_messages_per_second,
             ),
             deps,
         )

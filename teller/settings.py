@@ -210,6 +210,9 @@ class Settings(BaseSettings):
     telegram_mode: Literal["webhook", "polling"] = Field(
         default="webhook", validation_alias=_plain("TELEGRAM_MODE")
     )
+    telegram_messages_per_second: float = Field(
+        default=30.0, gt=0, validation_alias=_plain("TELEGRAM_MESSAGES_PER_SECOND")
+    )
     viber_auth_token: SecretStr | None = Field(
         default=None, validation_alias=_plain("VIBER_AUTH_TOKEN")
     )

@@ -52,7 +52,8 @@ class TelegramAdapter:
         documents=True,
         request_contact=True,
     )
-    # ~30 messages a second per bot, ~1 a second per chat with short bursts tolerated.
+    # ~30 messages a second per bot (TELEGRAM_MESSAGES_PER_SECOND where the bot may send
+    # more), ~1 a second per chat with short bursts tolerated.
     limits = Limits(per_second=30, per_chat_per_second=1, per_chat_burst=3)
     window_hours: int | None = None
 
@@ -60,6 +61,8 @@ class TelegramAdapter:
         self.config = config
         self.deps = deps
         self.api = BotApi(deps.http, config.api_url, config.token)
+        if config.messages_per_second != self.limits.per_second:
+            self.limits = replace(self.limits, per_second=config.messages_per_second)
 
     def __repr__(self) -> str:
         return f"TelegramAdapter({self.config!r})"

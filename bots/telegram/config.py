@@ -28,6 +28,9 @@ class TelegramConfig:
     api_url: str = "https://api.telegram.org"
     bot_username: str | None = None
     mode: Literal["webhook", "polling"] = "webhook"
+    # Telegram's broadcast limit: about 30 messages a second per bot, unless the bot pays
+    # for more (paid broadcasts, up to 1000); a local double takes whatever it is sent.
+    messages_per_second: float = 30.0
 
     def __repr__(self) -> str:  # the token and the secret never reach a log line
         return f"TelegramConfig(api_url={self.api_url!r}, bot_username={self.bot_username!r})"

@@ -3,6 +3,7 @@
 SQLite is the embedded default and PostgreSQL the production database. Services are
 written once against :class:`Database`; the differences live here:
 
+* SQLite runs on the event loop's thread (``sqlite_inline``), not aiosqlite's.
 * SQLite allows one writer. Write transactions start with ``BEGIN IMMEDIATE`` so that
   two writers never both read and then fail to upgrade their lock, and writers in this
   process queue on an asyncio lock instead of spinning on ``busy_timeout``.
@@ -17,12 +18,15 @@ import json
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
+
+from core.persistence import sqlite_inline
 
 _READ_ONLY = "teller_read_only"
 
@@ -48,7 +52,14 @@ class Database:
         if self.backend == "postgresql":
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         else:
-            kwargs.update(pool_reset_on_return=None)  # see _install_sqlite_hooks
+            kwargs.update(
+                # Connections are cheap but not free (three pragmas each): enough stay
+                # open for the worker's concurrent turns that none is made per turn.
+                pool_size=2 * pool_size,
+                max_overflow=2 * pool_size,
+                pool_reset_on_return=None,  # see _install_sqlite_hooks
+                async_creator=partial(_sqlite_connect, make_url(self.url)),
+            )
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = WriterTurns() if self.backend == "sqlite" else None
         self._pool_size = pool_size
@@ -160,6 +171,12 @@ class WriterTurns:
         self._held = False
 
 
+async def _sqlite_connect(url: URL) -> sqlite_inline.InlineConnection:
+    database = url.database or ":memory:"
+    uri = str(url.query.get("uri", "")).lower() in ("true", "1")
+    return await sqlite_inline.connect(database, uri=uri)
+
+
 async def _json_codecs(connection: Any) -> None:
     """As SQLAlchemy sets up its connections: JSON goes in as text, comes out decoded."""
     await connection.set_type_codec(
@@ -185,23 +202,22 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
-        dbapi_connection.isolation_level = None
+        # SQLAlchemy, not the sqlite3 module, decides when transactions begin: the
+        # connection is made in autocommit mode (sqlite_inline.connect), and waits for the
+        # write lock are the driver's, on the event loop, not SQLite's busy timeout.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    # Every statement is a trip to aiosqlite's thread and back, and SQLAlchemy makes three
-    # of them for each (cursor, execute, close); the two statements every transaction has
-    # besides its own are made cheaper here.
+    # SQLAlchemy makes three driver calls for each statement (cursor, execute, close);
+    # the two statements every transaction has besides its own are made cheaper here.
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         begin = "BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE"
-        # Straight to the driver: one trip.
+        # Straight to the driver: one call.
         await_(conn.connection.driver_connection.execute(begin))
 
     @event.listens_for(sync_engine, "reset")
