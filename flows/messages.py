@@ -171,6 +171,17 @@ def is_unprompted(data: dict[str, Any]) -> bool:
     return bool(data.get(UNPROMPTED, False))
 
 
+# The language the turn spoke in, stored with its replies, so that delivery labels what
+# the platform shows around them ("Choose") and picks templates without reading the
+# conversation's state again.
+LANGUAGE = "language"
+
+
+def language_of_reply(data: dict[str, Any]) -> str | None:
+    language = data.get(LANGUAGE)
+    return language if isinstance(language, str) else None
+
+
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     kind = data["type"]
     if kind == "text":

@@ -19,7 +19,7 @@ from typing import Any
 from bots.channel import ChannelAdapter, DeliveryError, Outgoing
 from bots.pipeline.limits import Limiter
 from bots.pipeline.rounds import Rounds
-from flows.messages import degrade, is_unprompted, reply_from_dict
+from flows.messages import degrade, is_unprompted, language_of_reply, reply_from_dict
 from flows.store.queue import SqlContacts
 from flows.store.sql import Pending, SqlOutbox
 
@@ -86,9 +86,13 @@ class DeliveryWorker(Rounds):
     async def _send_batch(self, adapter: ChannelAdapter, user: str, batch: list[Pending]) -> None:
         contact = await self._contacts.get(adapter.name, user)
         window = self._contacts.window_open_for(contact, adapter.window_hours)
-        language = "en"  # for templates and the platform's own labels ("Choose")
-        if self._language_of is not None:
-            language = await self._language_of(adapter.name, user)
+        # For templates and the platform's own labels ("Choose"): the language the turn
+        # wrote its replies in, or else (notifications) the conversation's.
+        language = language_of_reply(batch[0].reply) if batch else None
+        if language is None:
+            language = "en"
+            if self._language_of is not None:
+                language = await self._language_of(adapter.name, user)
         unreachable = contact.unreachable if contact is not None else None
         for index, pending in enumerate(batch):
             if unreachable:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, text, update
+from sqlalchemy import Select, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -96,24 +96,8 @@ class SqlQueue:
         """Conversations whose oldest queued message is due, oldest first."""
         now = self._now()
         async with self._db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(queue.c.id, queue.c.channel, queue.c.user_ref, queue.c.next_attempt_at)
-                    .where(queue.c.done_at.is_(None))
-                    .order_by(queue.c.id)
-                    .limit(limit)
-                )
-            ).all()
-        seen: set[tuple[str, str]] = set()
-        heads: list[Head] = []
-        for row in rows:
-            key = (row.channel, row.user_ref)
-            if key in seen:
-                continue
-            seen.add(key)
-            if _aware(row.next_attempt_at) <= now:
-                heads.append(Head(row.channel, row.user_ref, row.id))
-        return heads
+            rows = (await conn.execute(_heads(limit), {"now": now})).all()
+        return [Head(row.channel, row.user_ref, row.id) for row in rows]
 
     async def earliest(self, channel: str, user: str) -> Queued | None:
         """The conversation's oldest queued message (due or not)."""
@@ -157,6 +141,23 @@ class SqlQueue:
         async with self._db.read() as conn:
             waiting = select(func.count()).select_from(queue).where(queue.c.done_at.is_(None))
             return int((await conn.execute(waiting)).scalar_one())
+
+
+def _heads(limit: int) -> Select[tuple[int, str, str]]:
+    """Each waiting conversation's oldest message if it is due (``:now``), oldest first.
+    Grouped and filtered in SQL: with a backlog, a conversation's later messages never
+    leave the database, and conversations waiting for a retry take no room in ``limit``."""
+    oldest = (
+        select(func.min(queue.c.id))
+        .where(queue.c.done_at.is_(None))
+        .group_by(queue.c.channel, queue.c.user_ref)
+    )
+    return (
+        select(queue.c.id, queue.c.channel, queue.c.user_ref)
+        .where(queue.c.id.in_(oldest), queue.c.next_attempt_at <= bindparam("now"))
+        .order_by(queue.c.id)
+        .limit(limit)
+    )
 
 
 async def earliest_in(

@@ -208,7 +208,7 @@ class RedisConversationStore:
                     )
                 )
                 ids = await _enqueue(
-                    conn, channel, user, entry["replies"], now, bool(entry["delivered"])
+                    conn, channel, user, entry["replies"], now, bool(entry["delivered"]), state
                 )
                 records = [
                     Record(r["direction"], r["body"], datetime.fromisoformat(r["at"]))

@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from flows.messages import UNPROMPTED
+from flows.messages import LANGUAGE, UNPROMPTED
 from flows.ports import Credentials, Loaded, Media, Record, Transactions
 from flows.store import schema
 from flows.store.queue import Queued, earliest_in, mark_done
@@ -189,7 +189,9 @@ class SqlConversationStore:
                 if changed.rowcount != 1:
                     raise StaleState("the conversation changed under its lock")
             loaded.version += 1
-            ids = await _enqueue(conn, loaded.channel, loaded.user, replies, now, delivered)
+            ids = await _enqueue(
+                conn, loaded.channel, loaded.user, replies, now, delivered, loaded.state
+            )
             await write_transcript(conn, loaded.channel, loaded.user, records)
             if done is not None:
                 await mark_done(conn, done, now)
@@ -259,9 +261,14 @@ async def _enqueue(
     replies: list[dict[str, Any]],
     now: datetime,
     delivered: bool = False,
+    state: dict[str, Any] | None = None,
 ) -> list[int]:
     """Replies into the outbox; ``delivered`` ones were handed to the channel in the
-    response to the customer's own request (the web chat, the console)."""
+    response to the customer's own request (the web chat, the console). A turn's replies
+    carry the language of its ``state``."""
+    language = (state or {}).get("language")
+    if isinstance(language, str):
+        replies = [{**r, LANGUAGE: language} for r in replies]
     ids: list[int] = []
     for reply in replies:  # one by one: the ids keep the order of delivery
         result = await conn.execute(

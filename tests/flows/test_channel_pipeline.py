@@ -25,7 +25,7 @@ from bots.channel import (
     PrepareError,
     Received,
 )
-from bots.pipeline.delivery import DeliveryWorker
+from bots.pipeline.delivery import DeliveryWorker, LanguageOf
 from bots.pipeline.intake import QueueIntake
 from bots.pipeline.limits import LocalLimiter
 from bots.pipeline.worker import InboundWorker
@@ -95,13 +95,14 @@ class Pipeline:
             self.teller.conversations, {CHANNEL: self.adapter}, asyncio.Event(), poll=0.01
         )
 
-    def delivery(self) -> DeliveryWorker:
+    def delivery(self, language_of: LanguageOf | None = None) -> DeliveryWorker:
         return DeliveryWorker(
             self.outbox,
             self.contacts,
             {CHANNEL: self.adapter},
             LocalLimiter(),
             asyncio.Event(),
+            language_of=language_of,
             max_attempts=3,
         )
 
@@ -194,6 +195,26 @@ async def test_a_file_that_never_downloads_still_gets_an_answer(pipeline: Pipeli
 
     assert await pipeline.queue.size() == 0
     assert await pipeline.teller.pending("u-5", CHANNEL)  # the bot answered
+
+
+async def test_the_worker_takes_each_conversations_oldest_due_message_oldest_first(
+    pipeline: Pipeline,
+) -> None:
+    await pipeline.receive(text("h-1", "m-1", "menu"), text("h-2", "m-2", "menu"))
+    await pipeline.receive(text("h-1", "m-3", "help"), text("h-3", "m-4", "menu"))
+    await pipeline.receive(text("h-2", "m-5", "help"))
+
+    heads = await pipeline.queue.heads()
+    assert [h.user for h in heads] == ["h-1", "h-2", "h-3"]
+    assert heads[0].id < heads[1].id < heads[2].id
+    oldest = {(await pipeline.queue.earliest(CHANNEL, h.user)).id for h in heads}  # type: ignore[union-attr]
+    assert oldest == {h.id for h in heads}
+
+    # A conversation whose oldest message waits for a retry waits whole: its later
+    # messages, due as they are, are not its head.
+    await pipeline.queue.retry(heads[0].id, 60, "file not ready")
+    assert [h.user for h in await pipeline.queue.heads()] == ["h-2", "h-3"]
+    assert [h.user for h in await pipeline.queue.heads(limit=1)] == ["h-2"]
 
 
 # -- delivery ---------------------------------------------------------------------------
@@ -340,6 +361,33 @@ async def test_answers_go_out_as_answers_and_notifications_as_notifications(
     [notification] = pipeline.adapter.sent[len(answers) :]
     assert notification.notification
     assert notification.window_open
+
+
+async def test_a_turns_replies_go_out_in_its_language_without_reading_the_state(
+    pipeline: Pipeline,
+) -> None:
+    asked: list[str] = []
+
+    async def state_of(channel: str, user: str) -> dict[str, Any] | None:
+        asked.append(user)
+        return {"language": "cs"}
+
+    await pipeline.receive(text("d-11", "m-1", "menu"))
+    await pipeline.worker().drain()
+    await pipeline.delivery(LanguageOf(state_of)).drain()
+    assert pipeline.adapter.sent
+    assert {o.language for o in pipeline.adapter.sent} == {"en"}  # the turn's, not "cs"
+    assert asked == []
+
+    # A notification has no turn: its language is the conversation's.
+    await queue_replies(pipeline, "d-11", ["money received"])
+    await pipeline.delivery(LanguageOf(state_of)).drain()
+    assert pipeline.adapter.sent[-1].language == "cs"
+    assert asked == ["d-11"]
+
+    await pipeline.outbox.add(CHANNEL, "d-12", [{"type": "text", "text": "x", "language": "uk"}])
+    await pipeline.delivery(LanguageOf(state_of)).drain()
+    assert pipeline.adapter.sent[-1].language == "uk"
 
 
 def test_the_local_limiter_allows_a_burst_then_paces_a_chat() -> None:
