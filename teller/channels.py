@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter
+from httpx_aiohttp import AiohttpTransport
 from redis.asyncio import Redis
 
 from bots.channel import AdapterDeps, ChannelAdapter
@@ -32,6 +33,20 @@ from teller.conversations import now
 from teller.settings import Settings
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def platform_client() -> httpx.AsyncClient:
+    """The client every adapter calls its platform with: httpx's interface (timeouts,
+    errors, tests' mock transports) over aiohttp's connections, which cost half the CPU a
+    call of httpx's own do (decision 0096); three calls answer each button tap."""
+    return httpx.AsyncClient(
+        transport=AiohttpTransport(trust_env=False),
+        timeout=HTTP_TIMEOUT,
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
 # Where each platform calls Teller (behind TELLER_PUBLIC_URL).
 WEBHOOK_PATHS = {
     "telegram": "/webhooks/telegram",
@@ -213,7 +228,7 @@ class Channels:
 def build_channels(
     settings: Settings, db: Transactions, clock: Callable[[], datetime] = now
 ) -> Channels:
-    http = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False, trust_env=False)
+    http = platform_client()
     media = PublicMedia(SqlMediaStore(db, clock), settings.base_url)
     adapters = build_adapters(settings, AdapterDeps(http, media))
     queue = SqlQueue(db, clock)
