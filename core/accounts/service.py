@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,6 +28,15 @@ from core.persistence.types import AnyRow
 
 _NUMBER_ATTEMPTS = 5
 _BANK_ACCOUNTS_LOCK = 0x7E11E6  # serializes creating the bank's own accounts
+
+
+# Read on every turn that shows a customer's money; built once (building costs more than
+# running it).
+_OF_CUSTOMER = (
+    select(accounts)
+    .where(accounts.c.customer_id == bindparam("customer_id"))
+    .order_by(accounts.c.created_at, accounts.c.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,13 +222,7 @@ class AccountService:
 
     async def for_customer(self, customer_id: UUID) -> list[AccountView]:
         async with self._db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(accounts)
-                    .where(accounts.c.customer_id == customer_id)
-                    .order_by(accounts.c.created_at, accounts.c.id)
-                )
-            ).all()
+            rows = (await conn.execute(_OF_CUSTOMER, {"customer_id": customer_id})).all()
         return [_view(r) for r in rows]
 
     async def freeze(self, account_id: UUID, actor: Actor, reason: str) -> AccountView:

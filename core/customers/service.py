@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import events, idempotency
@@ -27,6 +27,11 @@ from core.persistence.tables import customers
 from core.persistence.types import AnyRow
 
 _NAME, _PHONE, _EMAIL = "customer.full_name", "customer.phone", "customer.email"
+
+
+# Read on every turn that shows a customer's money; built once (building costs more than
+# running it).
+_BY_ID = select(customers).where(customers.c.id == bindparam("customer_id"))
 
 
 class CustomerNotFound(NotFound):
@@ -120,9 +125,7 @@ class CustomerService:
             return self._view(await self._row(conn, customer_id))
 
     async def _row(self, conn: AsyncConnection, customer_id: UUID) -> AnyRow:
-        row = (
-            await conn.execute(select(customers).where(customers.c.id == customer_id))
-        ).one_or_none()
+        row = (await conn.execute(_BY_ID, {"customer_id": customer_id})).one_or_none()
         if row is None:
             raise CustomerNotFound(customer_id=str(customer_id))
         return row

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, select, text, update
@@ -143,6 +144,7 @@ class SqlQueue:
             return int((await conn.execute(waiting)).scalar_one())
 
 
+@cache
 def _heads(limit: int) -> Select[tuple[int, str, str]]:
     """Each waiting conversation's oldest message if it is due (``:now``), oldest first.
     Grouped and filtered in SQL: with a backlog, a conversation's later messages never
@@ -160,25 +162,32 @@ def _heads(limit: int) -> Select[tuple[int, str, str]]:
     )
 
 
+# Statements on every message's path are built once: building one costs more than SQLite
+# takes to run it (each is compiled once either way, by SQLAlchemy's cache).
+_EARLIEST = (
+    select(queue.c.id, queue.c.body, queue.c.attempts, queue.c.next_attempt_at)
+    .where(
+        queue.c.channel == bindparam("channel"),
+        queue.c.user_ref == bindparam("user"),
+        queue.c.done_at.is_(None),
+    )
+    .order_by(queue.c.id)
+    .limit(1)
+)
+_MARK_DONE = (
+    update(queue).where(queue.c.id == bindparam("item")).values(done_at=bindparam("at"), body="")
+)
+_CONTACT = select(contacts.c.last_inbound_at, contacts.c.unreachable).where(
+    contacts.c.channel == bindparam("channel"), contacts.c.user_ref == bindparam("user")
+)
+
+
 async def earliest_in(
     conn: AsyncConnection, channel: str, user: str, now: datetime
 ) -> Queued | None:
     """The conversation's oldest queued message (due or not), read on ``conn``: the
     conversation store reads it under the conversation's lock, with the state."""
-    row = (
-        await conn.execute(
-            select(queue.c.id, queue.c.body, queue.c.attempts, queue.c.next_attempt_at)
-            .where(
-                and_(
-                    queue.c.channel == channel,
-                    queue.c.user_ref == user,
-                    queue.c.done_at.is_(None),
-                )
-            )
-            .order_by(queue.c.id)
-            .limit(1)
-        )
-    ).first()
+    row = (await conn.execute(_EARLIEST, {"channel": channel, "user": user})).first()
     if row is None:
         return None
     body = json.loads(row.body)
@@ -193,7 +202,7 @@ async def earliest_in(
 
 async def mark_done(conn: AsyncConnection, item_id: int, now: datetime) -> None:
     """The queued message's turn is saved (on ``conn``: in the transaction that saves it)."""
-    await conn.execute(update(queue).where(queue.c.id == item_id).values(done_at=now, body=""))
+    await conn.execute(_MARK_DONE, {"item": item_id, "at": now})
 
 
 # The intake's two statements, text so that they are prepared once and run for many rows
@@ -231,13 +240,7 @@ class SqlContacts:
 
     async def get(self, channel: str, user: str) -> Contact | None:
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(contacts.c.last_inbound_at, contacts.c.unreachable).where(
-                        and_(contacts.c.channel == channel, contacts.c.user_ref == user)
-                    )
-                )
-            ).first()
+            row = (await conn.execute(_CONTACT, {"channel": channel, "user": user})).first()
         return None if row is None else Contact(_aware(row.last_inbound_at), row.unreachable)
 
     async def window_open(self, channel: str, user: str, hours: int | None) -> bool:

@@ -22,10 +22,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, insert, select, text, update
+from sqlalchemy import Select, and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -110,29 +111,13 @@ class SqlConversationStore:
         self, conn: AsyncConnection, channel: str, user: str, message_id: str | None
     ) -> Loaded:
         duplicate = False
+        keys = {"channel": channel, "user": user}
         if message_id is not None:
-            seen = await conn.execute(
-                select(inbound.c.message_id).where(
-                    and_(inbound.c.channel == channel, inbound.c.message_id == message_id)
-                )
-            )
+            seen = await conn.execute(_SEEN, {"channel": channel, "message_id": message_id})
             duplicate = seen.first() is not None
-        ids = schema.identities
-        linked = (
-            await conn.execute(
-                select(ids.c.customer_id).where(
-                    and_(ids.c.channel == channel, ids.c.user_ref == user)
-                )
-            )
-        ).first()
+        linked = (await conn.execute(_CUSTOMER_OF, keys)).first()
         customer = None if linked is None else UUID(linked.customer_id)
-        row = (
-            await conn.execute(
-                select(
-                    conversations.c.state, conversations.c.version, conversations.c.expires_at
-                ).where(and_(conversations.c.channel == channel, conversations.c.user_ref == user))
-            )
-        ).first()
+        row = (await conn.execute(_STATE, keys)).first()
         if row is None:
             return Loaded(channel, user, {}, 0, duplicate, customer, customer_read=True)
         state = json.loads(row.state)
@@ -289,6 +274,55 @@ async def _enqueue(
     return ids
 
 
+# Statements on every message's path are built once: building one costs more than SQLite
+# takes to run it (each is compiled once either way, by SQLAlchemy's cache).
+_SEEN = select(inbound.c.message_id).where(
+    inbound.c.channel == bindparam("channel"), inbound.c.message_id == bindparam("message_id")
+)
+_CUSTOMER_OF = select(schema.identities.c.customer_id).where(
+    schema.identities.c.channel == bindparam("channel"),
+    schema.identities.c.user_ref == bindparam("user"),
+)
+_STATE = select(conversations.c.state, conversations.c.version, conversations.c.expires_at).where(
+    conversations.c.channel == bindparam("channel"), conversations.c.user_ref == bindparam("user")
+)
+_CLAIM = (
+    update(outbox)
+    .where(
+        outbox.c.id.in_(bindparam("ids", expanding=True)),
+        outbox.c.status == "pending",
+        outbox.c.next_attempt_at <= bindparam("now"),
+    )
+    .values(next_attempt_at=bindparam("until"))
+)
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)), outbox.c.status == "pending")
+    .values(status="sent", delivered_at=bindparam("at"))
+)
+
+
+@cache
+def _due(limit: int) -> Select[tuple[int, str, str, str, int, datetime]]:
+    """The oldest pending replies on ``:channels``, oldest first."""
+    return (
+        select(
+            outbox.c.id,
+            outbox.c.channel,
+            outbox.c.user_ref,
+            outbox.c.reply,
+            outbox.c.attempts,
+            outbox.c.next_attempt_at,
+        )
+        .where(
+            outbox.c.status == "pending",
+            outbox.c.channel.in_(bindparam("channels", expanding=True)),
+        )
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     """A reply waiting for delivery."""
@@ -360,11 +394,7 @@ class SqlOutbox:
         if not ids:
             return
         async with self._db.transaction() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(and_(outbox.c.id.in_(ids), outbox.c.status == "pending"))
-                .values(status="sent", delivered_at=self._now())
-            )
+            await conn.execute(_MARK_SENT, {"ids": ids, "at": self._now()})
 
     async def mark_failed(self, outbox_id: int, error: str, *, retry_in: float | None) -> None:
         """A failed delivery: retried after ``retry_in`` seconds, or given up when None."""
@@ -385,21 +415,8 @@ class SqlOutbox:
         if not channels:
             return []
         now = self._now()
-        query = (
-            select(
-                outbox.c.id,
-                outbox.c.channel,
-                outbox.c.user_ref,
-                outbox.c.reply,
-                outbox.c.attempts,
-                outbox.c.next_attempt_at,
-            )
-            .where(and_(outbox.c.status == "pending", outbox.c.channel.in_(list(channels))))
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
         async with self._db.read() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(_due(limit), {"channels": list(channels)})).all()
         batches: dict[tuple[str, str], list[Pending]] = {}
         closed: set[tuple[str, str]] = set()
         for row in rows:
@@ -421,15 +438,7 @@ class SqlOutbox:
         try:
             async with self._db.transaction() as conn:
                 done = await conn.execute(
-                    update(outbox)
-                    .where(
-                        and_(
-                            outbox.c.id.in_(list(ids)),
-                            outbox.c.status == "pending",
-                            outbox.c.next_attempt_at <= now,
-                        )
-                    )
-                    .values(next_attempt_at=now + timedelta(seconds=lease))
+                    _CLAIM, {"ids": list(ids), "now": now, "until": now + timedelta(seconds=lease)}
                 )
                 if done.rowcount != len(ids):
                     raise _Taken

@@ -169,8 +169,10 @@ class LocalBank(
     async def list_accounts(self, customer_id: UUID) -> list[Account]:
         """See :meth:`BankAPI.list_accounts`."""
         with _translated():
-            await self._bank.customers.get(customer_id)  # NotFound, not an empty list
-            return [account_of(v) for v in await self._bank.accounts.for_customer(customer_id)]
+            views = await self._bank.accounts.for_customer(customer_id)
+            if not views:
+                await self._bank.customers.get(customer_id)  # NotFound, not an empty list
+            return [account_of(v) for v in views]
 
     async def get_account(self, account_id: UUID) -> Account:
         """See :meth:`BankAPI.get_account`."""
