@@ -143,13 +143,9 @@ class SqlConversationStore:
         values = conversation_row(loaded.state, now, expires_at)
         async with self._db.transaction() as conn:
             if message_id is not None:
-                # ON CONFLICT rather than a savepoint around a failing insert: two
-                # statements fewer on every turn.
-                dialect = postgresql if self._db.backend == "postgresql" else sqlite
                 seen = await conn.execute(
-                    dialect.insert(inbound)
-                    .values(channel=loaded.channel, message_id=message_id, received_at=now)
-                    .on_conflict_do_nothing()
+                    _REMEMBER[self._db.backend],
+                    {"channel": loaded.channel, "message_id": message_id, "received_at": now},
                 )
                 if seen.rowcount != 1:
                     raise StaleState("the message was handled by another turn")
@@ -161,15 +157,14 @@ class SqlConversationStore:
                 )
             else:
                 changed = await conn.execute(
-                    update(conversations)
-                    .where(
-                        and_(
-                            conversations.c.channel == loaded.channel,
-                            conversations.c.user_ref == loaded.user,
-                            conversations.c.version == loaded.version,
-                        )
-                    )
-                    .values(version=loaded.version + 1, **values)
+                    _UPDATE_STATE,
+                    {
+                        "b_channel": loaded.channel,
+                        "b_user": loaded.user,
+                        "b_version": loaded.version,
+                        "version": loaded.version + 1,
+                        **values,
+                    },
                 )
                 if changed.rowcount != 1:
                     raise StaleState("the conversation changed under its lock")
@@ -257,18 +252,17 @@ async def _enqueue(
     ids: list[int] = []
     for reply in replies:  # one by one: the ids keep the order of delivery
         result = await conn.execute(
-            insert(outbox)
-            .values(
-                channel=channel,
-                user_ref=user,
-                reply=json.dumps(reply, ensure_ascii=False),
-                status="sent" if delivered else "pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-                delivered_at=now if delivered else None,
-            )
-            .returning(outbox.c.id)
+            _INSERT_REPLY,
+            {
+                "channel": channel,
+                "user_ref": user,
+                "reply": json.dumps(reply, ensure_ascii=False),
+                "status": "sent" if delivered else "pending",
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+                "delivered_at": now if delivered else None,
+            },
         )
         ids.append(int(result.scalar_one()))
     return ids
@@ -286,6 +280,18 @@ _CUSTOMER_OF = select(schema.identities.c.customer_id).where(
 _STATE = select(conversations.c.state, conversations.c.version, conversations.c.expires_at).where(
     conversations.c.channel == bindparam("channel"), conversations.c.user_ref == bindparam("user")
 )
+# The columns an INSERT or UPDATE sets are the parameters' names that are columns.
+# ON CONFLICT rather than a savepoint around a failing insert: two statements fewer.
+_REMEMBER = {
+    "sqlite": sqlite.insert(inbound).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(inbound).on_conflict_do_nothing(),
+}
+_UPDATE_STATE = update(conversations).where(
+    conversations.c.channel == bindparam("b_channel"),
+    conversations.c.user_ref == bindparam("b_user"),
+    conversations.c.version == bindparam("b_version"),
+)
+_INSERT_REPLY = insert(outbox).returning(outbox.c.id)
 _CLAIM = (
     update(outbox)
     .where(
