@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from bots.channel import (
     AdapterDeps,
@@ -97,16 +98,30 @@ class TelegramAdapter:
             return problem(400, "MALFORMED_JSON", "The body is not JSON.")
         if update_id_of(data) is None:
             return problem(400, "NOT_AN_UPDATE", "The body is not a Telegram Update.")
-        await self._take([data], intake)
+        answer = await self._take([data], intake, answering=True)
+        if answer is not None:
+            return JSONResponse(answer)
         return Response(status_code=200)
 
-    async def _take(self, updates: Sequence[dict[str, Any]], intake: Intake) -> None:
-        """Record what the updates say; the same for the webhook and for polling."""
+    async def _take(
+        self, updates: Sequence[dict[str, Any]], intake: Intake, *, answering: bool = False
+    ) -> dict[str, Any] | None:
+        """Record what the updates say; the same for the webhook and for polling.
+
+        ``answering`` (a webhook, one update): a button tap is answered in the webhook's
+        own response, where Telegram lets a bot make one call, so the spinner stops as
+        soon as the tap is recorded and the turn makes one call to Telegram fewer. The
+        queued tap notes it (``answered``); the answer to return is given back."""
         received: list[Received] = []
         events: list[Event] = []
+        answer: dict[str, Any] | None = None
         for data in updates:
             parsed = parse_update(data)
             if isinstance(parsed, Received):
+                callback = parsed.fetch.get("callback_id")
+                if answering and callback is not None and len(updates) == 1:
+                    parsed = replace(parsed, fetch={**parsed.fetch, "answered": "webhook"})
+                    answer = {"method": "answerCallbackQuery", "callback_query_id": callback}
                 received.append(parsed)
             elif isinstance(parsed, Event):
                 events.append(parsed)
@@ -114,6 +129,7 @@ class TelegramAdapter:
             await intake.accept(received)
         for event in events:
             await intake.event(CHANNEL, event.user, event.kind)
+        return answer
 
     async def poll_forever(self, intake: Intake, stop: asyncio.Event) -> None:
         """Development without a public URL (TELEGRAM_MODE=polling): removes the webhook,
@@ -134,13 +150,17 @@ class TelegramAdapter:
         return received.inbound
 
     async def _settle_callback(self, fetch: dict[str, str]) -> None:
-        """Stop the tapped button's spinner and take the keyboard off its message, so an
-        old choice cannot be tapped again. Both are courtesy: the turn runs whatever they
-        answer (a query older than a few seconds, a message too old to edit)."""
-        try:
-            await self.api.call("answerCallbackQuery", {"callback_query_id": fetch["callback_id"]})
-        except ApiError as exc:
-            log.info("telegram answerCallbackQuery failed: %s", exc.status)
+        """Stop the tapped button's spinner (unless the webhook's response did) and take
+        the keyboard off its message, so an old choice cannot be tapped again. Both are
+        courtesy: the turn runs whatever they answer (a query older than a few seconds, a
+        message too old to edit)."""
+        if "answered" not in fetch:
+            try:
+                await self.api.call(
+                    "answerCallbackQuery", {"callback_query_id": fetch["callback_id"]}
+                )
+            except ApiError as exc:
+                log.info("telegram answerCallbackQuery failed: %s", exc.status)
         target: dict[str, Any]
         if "chat_id" in fetch and "message_id" in fetch:
             target = {"chat_id": int(fetch["chat_id"]), "message_id": int(fetch["message_id"])}

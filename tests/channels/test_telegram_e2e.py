@@ -89,6 +89,7 @@ class Telegram:
         self.update_ids = itertools.count(700_000_001)
         self.message_ids = itertools.count(1)
         self.seen = 0
+        self.answered: Any = None  # the last webhook's answer (a call Telegram makes)
 
     def person(self) -> dict[str, Any]:
         return {"id": USER, "is_bot": False, "first_name": "James", "language_code": "en"}
@@ -112,6 +113,7 @@ class Telegram:
             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
         )
         assert response.status_code == 200, response.text
+        self.answered = response.json() if response.content else None
 
     async def say(self, text: str) -> list[Sent]:
         await self.post(self.message(text))
@@ -216,9 +218,13 @@ async def test_start_balance_and_a_transfer_by_card_number(
 
         asked = await chat.tap(confirm, "Confirm")
         assert "passcode" in joined(asked)
-        # The tap was answered (no spinner) and its keyboard taken away.
-        [answered] = telegram_double.calls_to("/answerCallbackQuery")
-        assert answered.json() == {"callback_query_id": f"cq-{shown.message_id}"}
+        # The tap was answered in the webhook's own response (no spinner, no call of its
+        # own) and its keyboard taken away.
+        assert chat.answered == {
+            "method": "answerCallbackQuery",
+            "callback_query_id": f"cq-{shown.message_id}",
+        }
+        assert telegram_double.calls_to("/answerCallbackQuery") == []
         [edited] = telegram_double.calls_to("/editMessageReplyMarkup")
         assert edited.json() == {"chat_id": USER, "message_id": shown.message_id}
 

@@ -195,6 +195,18 @@ async def test_a_tap_is_answered_and_its_keyboard_removed(
     )
 
 
+async def test_a_tap_the_webhook_answered_only_loses_its_keyboard(
+    adapter: TelegramAdapter, double: PlatformDouble
+) -> None:
+    received = tap(callback_id="cq1", chat_id="4242", message_id="88", answered="webhook")
+    assert await adapter.prepare(received) == received.inbound
+    [edit] = double.calls
+    assert (edit.path, edit.json()) == (
+        f"/bot{TOKEN}/editMessageReplyMarkup",
+        {"chat_id": 4242, "message_id": 88},
+    )
+
+
 async def test_an_inline_messages_keyboard_is_removed_by_its_id(
     adapter: TelegramAdapter, double: PlatformDouble
 ) -> None:

@@ -229,3 +229,31 @@ async def test_blocking_the_bot_is_reported_as_an_event(
     assert response.status_code == 200
     assert intake.received == []
     assert intake.events == [("telegram", "7", "unsubscribed", "")]
+
+
+async def test_a_tap_is_answered_in_the_webhooks_response_once_it_is_recorded(
+    client: httpx.AsyncClient, intake: RecordingIntake
+) -> None:
+    body = (FIXTURES / "telegram_callback_query.json").read_bytes()
+    response = await client.post(URL, content=body, headers=headers())
+    assert response.status_code == 200
+    [got] = intake.received
+    callback = got.fetch["callback_id"]
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": callback}
+    assert got.fetch["answered"] == "webhook"  # the turn does not answer it again
+
+    # A message is acknowledged with nothing to do.
+    text = (FIXTURES / "telegram_message_text_sdk.json").read_bytes()
+    response = await client.post(URL, content=text, headers=headers())
+    assert (response.status_code, response.content) == (200, b"")
+    assert "answered" not in intake.received[-1].fetch
+
+
+async def test_a_tap_that_cannot_be_recorded_is_not_answered(
+    client: httpx.AsyncClient, intake: RecordingIntake
+) -> None:
+    intake.fail = True
+    body = (FIXTURES / "telegram_callback_query.json").read_bytes()
+    with pytest.raises(RuntimeError):  # a 500 in production: Telegram delivers it again
+        await client.post(URL, content=body, headers=headers())
+    assert intake.untouched
