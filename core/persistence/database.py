@@ -52,14 +52,16 @@ class Database:
         if self.backend == "postgresql":
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         else:
+            url_parts = make_url(self.url)
             kwargs.update(
+                pool_reset_on_return=None,  # see _install_sqlite_hooks
+                async_creator=partial(_sqlite_connect, url_parts),
+            )
+            if url_parts.database not in (None, "", ":memory:"):
+                # A file (a memory database has one connection, SQLAlchemy's StaticPool).
                 # Connections are cheap but not free (three pragmas each): enough stay
                 # open for the worker's concurrent turns that none is made per turn.
-                pool_size=2 * pool_size,
-                max_overflow=2 * pool_size,
-                pool_reset_on_return=None,  # see _install_sqlite_hooks
-                async_creator=partial(_sqlite_connect, make_url(self.url)),
-            )
+                kwargs.update(pool_size=2 * pool_size, max_overflow=2 * pool_size)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = WriterTurns() if self.backend == "sqlite" else None
         self._pool_size = pool_size

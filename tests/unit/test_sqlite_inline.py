@@ -113,3 +113,15 @@ async def test_a_second_engine_in_the_process_waits_for_the_first_ones_writer(
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_a_memory_database_is_one_connection_the_engine_shares() -> None:
+    db = Database("sqlite://")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES (7)"))
+        async with db.read() as conn:
+            assert (await conn.execute(text("SELECT n FROM t"))).scalar_one() == 7
+    finally:
+        await db.dispose()
