@@ -27,6 +27,7 @@ from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
 from teller.fastpath import WebhookFastPath, direct_handlers
+from teller.heap import frozen_startup_heap
 from teller.jobs import background_jobs
 from teller.logs import configure_logging
 from teller.metrics import Metrics, MetricsMiddleware
@@ -84,9 +85,11 @@ def create_app(
         if isinstance(conversations.store, RedisConversationStore):
             jobs.append(asyncio.create_task(conversations.store.relay_forever(stop)))
         log.info("teller is ready", database=container.db.backend, env=settings.env.value)
+        heap = frozen_startup_heap()
         try:
             yield
         finally:
+            heap.close()
             stop.set()
             await asyncio.gather(*jobs, return_exceptions=True)
             if app.state.redis is not None:
