@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from flows.text_overrides import apply_overrides, keep_overrides_fresh
 from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine
+from teller.heap import frozen_startup_heap
 from teller.jobs import background_jobs
 from teller.nlu_loading import LoadingNlu
 from teller.settings import Settings
@@ -38,9 +39,11 @@ async def run_worker(settings: Settings) -> None:
     catalog = conversations.services.catalog
     await apply_overrides(container.db, catalog)
     tasks.append(asyncio.create_task(keep_overrides_fresh(container.db, catalog, stop)))
+    heap = frozen_startup_heap()  # as `teller serve` does (decision 0098)
     try:
         await asyncio.gather(*tasks)
     finally:
+        heap.close()
         await channels.close()
         await nlu.close()
         conversations.services.renderer.close()
