@@ -21,12 +21,12 @@ from flows.text_overrides import apply_overrides, keep_overrides_fresh
 from integrations.acquirer.pages import create_pages
 from integrations.acquirer.simulator import AcquirerSimulator
 from nlu.engine import NluEngine, NoEngine
-from teller import dev_pages, handoff_api, health, metrics
+from teller import dev_pages, fastpath, handoff_api, health, metrics
 from teller.backoffice import backoffice_config, backoffice_of
 from teller.channels import build_channels
 from teller.conversations import build_conversations, nlu_engine, now
 from teller.correlation import CorrelationIdMiddleware
-from teller.fastpath import WebhookFastPath, direct_handlers
+from teller.fastpath import direct_handlers
 from teller.heap import frozen_startup_heap
 from teller.jobs import background_jobs
 from teller.logs import configure_logging
@@ -129,12 +129,15 @@ def create_app(
     webhooks = channels.routers()
     for router in webhooks:
         app.include_router(router, prefix="/webhooks", include_in_schema=False)
-    app.add_middleware(
-        WebhookFastPath,
-        handlers=direct_handlers(webhooks, prefix="/webhooks"),
-        max_body_bytes=max(settings.max_body_bytes, 1024 * 1024),  # batched Meta deliveries
-    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    fastpath.install(
+        app,
+        direct_handlers(webhooks, prefix="/webhooks"),
+        max_body_bytes=max(settings.max_body_bytes, 1024 * 1024),  # batched Meta deliveries
+        wrap=lambda endpoints: CorrelationIdMiddleware(
+            MetricsMiddleware(endpoints, app.state.metrics)
+        ),
+    )
     acquirer = container.bank.cardmoney.topups.acquirer
     if isinstance(acquirer, AcquirerSimulator) and not settings.is_production:
         # The simulated acquirer's hosted payment page: development only.
