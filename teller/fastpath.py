@@ -123,14 +123,13 @@ class WebhookEndpoints:
         request = Request(scope, receive_within_limit)
         length = request.headers.get("content-length")
         response: Response
-        too_large = problem(413, "BODY_TOO_LARGE", "The request body is too large.")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            response = too_large
+            response = _too_large()
         else:
             try:
                 response = await handler(request)
             except _TooLarge:
-                response = too_large
+                response = _too_large()
             except Exception:
                 log.exception("webhook handler failed", extra={"path": scope["path"]})
                 # Not recorded: the platform delivers the update again.
@@ -140,3 +139,8 @@ class WebhookEndpoints:
 
 class _TooLarge(Exception):
     """The body passed the limit while it was read."""
+
+
+def _too_large() -> Response:
+    # Made when needed: a response built on every webhook would be work on the hot path.
+    return problem(413, "BODY_TOO_LARGE", "The request body is too large.")
