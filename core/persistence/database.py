@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.util import await_
 
 from core.persistence import sqlite_inline
+from core.persistence.wal_checkpoints import WalCheckpoints
 
 _READ_ONLY = "teller_read_only"
 
@@ -49,6 +50,7 @@ class Database:
         self.url = async_url(url)
         self.backend = make_url(self.url).get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
+        self._checkpoints: WalCheckpoints | None = None
         if self.backend == "postgresql":
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         else:
@@ -62,13 +64,16 @@ class Database:
                 # Connections are cheap but not free (three pragmas each): enough stay
                 # open for the worker's concurrent turns that none is made per turn.
                 kwargs.update(pool_size=2 * pool_size, max_overflow=2 * pool_size)
+                self._checkpoints = WalCheckpoints(
+                    url_parts.database or "", uri=_is_uri(url_parts)
+                )
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = WriterTurns() if self.backend == "sqlite" else None
         self._pool_size = pool_size
         self._driver_pool: Any = None  # asyncpg.Pool, opened on first use
         self._driver_pool_opening = asyncio.Lock()
         if self.backend == "sqlite":
-            _install_sqlite_hooks(self.engine)
+            _install_sqlite_hooks(self.engine, checkpoints_off_loop=self._checkpoints is not None)
 
     @property
     def is_postgres(self) -> bool:
@@ -87,6 +92,8 @@ class Database:
             return
         async with self._write_lock.held(urgent), self.engine.begin() as conn:
             yield conn
+        if self._checkpoints is not None:
+            self._checkpoints.wrote()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -130,6 +137,8 @@ class Database:
             pool, self._driver_pool = self._driver_pool, None
             await pool.close()
         await self.engine.dispose()
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
 
 
 class WriterTurns:
@@ -173,10 +182,13 @@ class WriterTurns:
         self._held = False
 
 
+def _is_uri(url: URL) -> bool:
+    return str(url.query.get("uri", "")).lower() in ("true", "1")
+
+
 async def _sqlite_connect(url: URL) -> sqlite_inline.InlineConnection:
     database = url.database or ":memory:"
-    uri = str(url.query.get("uri", "")).lower() in ("true", "1")
-    return await sqlite_inline.connect(database, uri=uri)
+    return await sqlite_inline.connect(database, uri=_is_uri(url))
 
 
 async def _json_codecs(connection: Any) -> None:
@@ -199,7 +211,7 @@ async def _keep_session(_connection: Any) -> None:
     """
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, *, checkpoints_off_loop: bool) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -211,6 +223,10 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if checkpoints_off_loop:
+            # A commit would otherwise checkpoint, and fsync, on the event loop's thread;
+            # the Database's WalCheckpoints do it in a worker thread (wal_checkpoints).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     # SQLAlchemy makes three driver calls for each statement (cursor, execute, close);
