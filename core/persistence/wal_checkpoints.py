@@ -39,8 +39,8 @@ INTERVAL_S = 1.0
 # been copied rewinds it, and under steady load one always commits first. Past this
 # many frames a RESTART checkpoint follows the passive one: it holds the write lock while
 # it copies the few frames committed since (the passive one did the bulk) and makes the
-# next writer rewind the WAL. Writers meanwhile wait on the loop (sqlite_inline), which
-# runs on.
+# next writer rewind the WAL (this thread's, see _rewind). Writers meanwhile wait on the
+# loop (sqlite_inline), which runs on.
 RESTART_FRAMES = 1000
 RESTART_WAIT_S = 0.5
 
@@ -91,7 +91,11 @@ class WalCheckpoints:
                     "PRAGMA wal_checkpoint(PASSIVE)"
                 ).fetchone()
                 if frames >= RESTART_FRAMES:
-                    connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+                    busy, _frames, _copied = connection.execute(
+                        "PRAGMA wal_checkpoint(RESTART)"
+                    ).fetchone()
+                    if not busy:
+                        _rewind(connection)
             except sqlite3.Error as error:
                 # The file has gone (a test's temporary folder) or is not a database:
                 # the next write tries again.
@@ -119,3 +123,22 @@ class WalCheckpoints:
             connection, self._connection = self._connection, None
             if connection is not None:
                 connection.close()
+
+
+def _rewind(connection: sqlite3.Connection) -> None:
+    """Be the first writer after a RESTART checkpoint, so that the rewind is done here.
+
+    The writer that rewinds the WAL writes its header anew and ``fsync``\\s it; left to
+    the next commit that would be a sync on the event loop's thread. Rewriting the
+    header's ``user_version`` with its own value (Teller does not use it) is a write of
+    one page that changes nothing. If a commit of the loop's got in first, it rewound the
+    WAL itself and this is an ordinary one-page commit.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        connection.execute(f"PRAGMA user_version = {int(version)}")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -72,6 +73,26 @@ async def test_without_the_checkpoints_the_wal_would_grow(
     db = Database(f"sqlite:///{path}")
     await _write_pages(db, 3000)
     assert _wal_bytes(path) > 8 * 1024 * 1024
+    await db.dispose()
+
+
+async def test_the_round_that_restarts_the_wal_also_rewinds_it(tmp_path: Path) -> None:
+    # Rewinding writes the WAL's header and syncs it: done by the checkpoint's thread,
+    # not left to the next commit, which runs on the event loop's thread.
+    path = tmp_path / "rewound.db"
+    db = Database(f"sqlite:///{path}")
+    checkpoints = db._checkpoints
+    assert checkpoints is not None
+    checkpoints._interval_s = 3600.0  # this test runs the round itself
+    await _write_pages(db, 1200)
+    checkpoints.checkpoint()
+
+    observer = sqlite3.connect(path)
+    _busy, frames, _copied = observer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    observer.close()
+    assert frames <= 3  # the rewinding commit's own frames, not 1200 old ones
+    async with db.read() as conn:  # and the data is as it was
+        assert (await conn.execute(text("SELECT count(*) FROM pages"))).scalar() == 0
     await db.dispose()
 
 
