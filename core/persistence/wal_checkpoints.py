@@ -68,8 +68,9 @@ class WalCheckpoints:
         now = time.monotonic()
         if now - self._last_started < self._interval_s:
             return
-        if self._running is not None and not self._running.done():
-            return
+        running = self._running
+        if running is not None and not running.done() and not running.get_loop().is_closed():
+            return  # one round at a time (one whose loop has closed never reports done)
         self._last_started = now
         self._running = asyncio.ensure_future(asyncio.to_thread(self.checkpoint))
 
@@ -134,11 +135,12 @@ def _rewind(connection: sqlite3.Connection) -> None:
     one page that changes nothing. If a commit of the loop's got in first, it rewound the
     WAL itself and this is an ordinary one-page commit.
     """
-    connection.execute("BEGIN IMMEDIATE")
     try:
+        connection.execute("BEGIN IMMEDIATE")
         (version,) = connection.execute("PRAGMA user_version").fetchone()
         connection.execute(f"PRAGMA user_version = {int(version)}")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+        connection.execute("COMMIT")
+    finally:
+        # Whatever failed, no transaction stays open: it would pin the WAL for good.
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")

@@ -134,3 +134,17 @@ def test_a_checkpoint_that_cannot_open_the_file_is_skipped(tmp_path: Path) -> No
     checkpoints = WalCheckpoints(os.fspath(tmp_path / "missing" / "gone.db"))
     checkpoints.checkpoint()
     assert checkpoints.completed == 0
+
+
+def test_a_round_left_pending_on_a_closed_loop_does_not_stop_later_ones(tmp_path: Path) -> None:
+    checkpoints = WalCheckpoints(os.fspath(tmp_path / "moved.db"), interval_s=0.0)
+    old_loop = asyncio.new_event_loop()
+    checkpoints._running = old_loop.create_future()  # never to be done: its loop closes
+    old_loop.close()
+
+    async def on_a_new_loop() -> None:
+        checkpoints.wrote()
+        await checkpoints.close()
+
+    asyncio.run(on_a_new_loop())
+    assert checkpoints.completed == 1
