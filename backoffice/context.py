@@ -37,6 +37,8 @@ class BackofficeConfig:
     login_attempts: int = 5  # failed sign-ins per user and per address …
     login_window: timedelta = timedelta(minutes=15)  # … within this window
     public_url: str = ""  # for links and QR codes that leave the building
+    # A tracked link's opening counts once per visitor and link within this window.
+    link_open_window: timedelta = timedelta(minutes=30)
     oidc: OidcConfig | None = None  # sign-in with the bank's identity provider
     local_signin: bool = True  # passwords and TOTP; may be off when oidc is on
 

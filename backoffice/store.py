@@ -95,6 +95,18 @@ link_opens = Table(
 )
 Index("ix_marketing_link_opens_program", link_opens.c.program_id, link_opens.c.channel)
 
+# When each visitor's opening of a link was last counted (see links.open_link). The
+# visitor is a keyed hash of the address and the browser, never the address itself.
+link_visitors = Table(
+    "marketing_link_visitors",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("visitor", String(64), primary_key=True),
+    Column("counted_at", UtcDateTime, nullable=False),
+)
+Index("ix_marketing_link_visitors_counted", link_visitors.c.counted_at)
+
 
 async def prepare(db: Database) -> None:
     """Create the back office's missing tables."""

@@ -3,6 +3,7 @@ links and QR codes, tracked openings, and who may do any of it."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -203,6 +204,49 @@ async def test_a_tracked_link_counts_the_opening_and_redirects_to_the_deep_link(
     assert '<td data-stage="opened">1</td>' in row
     total = funnel.text.split('<tr data-channel="all">')[1].split("</tr>")[0]
     assert '<td data-stage="opened">2</td>' in total
+
+
+async def test_a_visitor_s_openings_of_a_link_count_once_per_half_hour(
+    staff_client: StaffFactory, anonymous: httpx.AsyncClient, clock: MutableClock
+) -> None:
+    # The address is public: reloads and scripts must not inflate the funnel, and every
+    # opening is still sent on to the deep link.
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, promo_code="ONCE2026")
+    phone = {"User-Agent": "Mozilla/5.0 (Linux; Android 14) Mobile"}
+    laptop = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"}
+
+    async def opened() -> dict[str, int]:
+        page = await marketer.get(f"{PAGES}/{program_id}/funnel")
+        return {c: funnel_row(page.text, c)["opened"] for c in ("all", "telegram")}
+
+    for _ in range(5):
+        answer = await anonymous.get("/r/ONCE2026/telegram", headers=phone)
+        assert answer.status_code == 302
+        assert answer.headers["location"] == f"https://t.me/{BOT}?start=ONCE2026"
+    assert await opened() == {"all": 1, "telegram": 1}
+
+    await anonymous.get("/r/ONCE2026/telegram", headers=laptop)  # another browser
+    await anonymous.get("/r/ONCE2026/webchat", headers=phone)  # another link
+    assert await opened() == {"all": 3, "telegram": 2}
+
+    clock.advance(minutes=29)
+    await anonymous.get("/r/ONCE2026/telegram", headers=phone)
+    assert await opened() == {"all": 3, "telegram": 2}
+    clock.advance(minutes=2)  # half an hour after it was counted
+    await anonymous.get("/r/ONCE2026/telegram", headers=phone)
+    assert await opened() == {"all": 4, "telegram": 3}
+
+
+async def test_concurrent_openings_by_one_visitor_count_once(
+    staff_client: StaffFactory, anonymous: httpx.AsyncClient
+) -> None:
+    marketer = await staff_client(Role.MARKETER)
+    program_id = await create(marketer, promo_code="RACE2026")
+    answers = await asyncio.gather(*(anonymous.get("/r/RACE2026/telegram") for _ in range(8)))
+    assert {a.status_code for a in answers} == {302}
+    page = await marketer.get(f"{PAGES}/{program_id}/funnel")
+    assert funnel_row(page.text, "telegram")["opened"] == 1
 
 
 @pytest.mark.parametrize("role", OTHER_ROLES)
