@@ -84,6 +84,18 @@ async def queue(request: Request, staff: StaffDep, bo: BackofficeDep) -> Respons
     )
 
 
+@router.get("/queue")
+async def queue_fragment(request: Request, staff: StaffDep, bo: BackofficeDep) -> Response:
+    """The queue's table alone, which the open page fetches every ten seconds.
+
+    Not audited: the page's own view is, and its refreshes by the same reviewer, one
+    every ten seconds, would bury the audit log's other records."""
+    rows = await queue_rows(bo.bank, bo.clock())
+    return render(
+        request, "kyc/_queue.html", staff, rows=rows, waited=waited, reason_key=reason_key
+    )
+
+
 @router.get("/applications/{application_id}")
 async def application(
     request: Request, application_id: UUID, staff: StaffDep, bo: BackofficeDep

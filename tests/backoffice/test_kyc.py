@@ -67,6 +67,31 @@ async def test_the_queue_lists_applications_oldest_first_with_waiting_time(
     assert "backoffice.kyc_view_queue" in actions
 
 
+async def test_the_open_queue_refreshes_itself_as_applications_arrive(
+    app: FastAPI, bank: Bank, clock: MutableClock, staff_client: StaffFactory
+) -> None:
+    reviewer = await staff_client(Role.KYC_REVIEWER)
+    page = await reviewer.get("/backoffice/kyc")
+    assert 'hx-get="/backoffice/kyc/queue"' in page.text
+    assert 'hx-trigger="every 10s"' in page.text
+    assert "Jana Dvořáková" not in page.text
+
+    applicant = await applicant_in_review(app, bank, clock, 1, "Jana Dvořáková")
+    clock.advance(minutes=5)
+    fragment = await reviewer.get("/backoffice/kyc/queue")
+    assert fragment.status_code == 200
+    assert fragment.headers["cache-control"] == "no-store"
+    assert fragment.text.lstrip().startswith(("<section", "{#"))  # the table alone …
+    assert "<html" not in fragment.text  # … not a page inside the page
+    assert 'id="kyc-queue"' in fragment.text
+    assert 'hx-trigger="every 10s"' in fragment.text  # it goes on refreshing
+    assert "Jana Dvořáková" in fragment.text
+    assert f"/backoffice/kyc/applications/{applicant.application_id}" in fragment.text
+    assert "5 min" in fragment.text
+    views = [r.action for r in await audit_records(bank)].count("backoffice.kyc_view_queue")
+    assert views == 1  # the page's view, not its refreshes
+
+
 async def test_the_application_page_shows_data_checks_and_document_links(
     app: FastAPI, bank: Bank, clock: MutableClock, staff_client: StaffFactory
 ) -> None:
@@ -274,7 +299,12 @@ async def test_other_roles_are_refused_everywhere(
     token = document_tokens(page.text)[0]
     other = await staff_client(role)
     base = f"/backoffice/kyc/applications/{applicant.application_id}"
-    for url in ("/backoffice/kyc", base, f"/backoffice/kyc/documents/{token}"):
+    for url in (
+        "/backoffice/kyc",
+        "/backoffice/kyc/queue",
+        base,
+        f"/backoffice/kyc/documents/{token}",
+    ):
         answer = await other.get(url)
         assert answer.status_code == 403, url
         assert PNG_MAGIC not in answer.content
