@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backoffice.accounts import StaffAccount
 from backoffice.context import Backoffice, backoffice
+from backoffice.oidc.sign_out import forget_id_token, provider_sign_out_url
 from backoffice.roles import ALL_ROLES
 from backoffice.security import (
     COOKIE,
@@ -146,6 +147,7 @@ async def login(
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, bo, token)
     response.delete_cookie(LOGIN_COOKIE, path="/backoffice")
+    forget_id_token(response)  # an earlier provider sign-in's, left by an idle timeout
     return response
 
 
@@ -153,13 +155,18 @@ async def login(
 async def logout(request: Request) -> Response:
     bo = backoffice(request)
     staff = await current_staff(request)
+    provider_url = None
     if staff is not None:
         await check_csrf(request, staff.csrf)
         await bo.sessions.end(staff.session)
         async with bo.db.transaction() as conn:
             await audit(conn, bo, staff, "sign_out", f"staff:{staff.id}")
-    response = RedirectResponse("/backoffice/login", status_code=303)
+        # Teller's session has ended; one at the identity provider ends next, in the
+        # browser, which the provider then sends back to the sign-in page.
+        provider_url = await provider_sign_out_url(request, bo)
+    response = RedirectResponse(provider_url or "/backoffice/login", status_code=303)
     response.delete_cookie(COOKIE, path="/backoffice")
+    forget_id_token(response)
     return response
 
 

@@ -5,6 +5,7 @@ one of the realm's keys, issuer, audience, expiry, nonce) and role mapping.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,8 @@ from keycloak.pkce_utils import generate_code_challenge, generate_code_verifier
 
 from backoffice.context import OidcConfig
 from backoffice.roles import Role
+
+log = logging.getLogger(__name__)
 
 SCOPE = "openid profile email"
 LEEWAY_SECONDS = 30  # clock drift allowed between Teller and the provider
@@ -48,6 +51,7 @@ class Identity:
     username: str
     name: str
     roles: frozenset[Role]
+    id_token: str  # kept (sealed) for signing out of the provider too (sign_out)
 
 
 def new_attempt() -> Attempt:
@@ -122,6 +126,27 @@ class Provider:
         )
         return f"{endpoint}?{query}"
 
+    async def end_session_url(self, id_token: str, post_logout_redirect_uri: str) -> str | None:
+        """The provider's end-session address for ``id_token``'s session, or None when
+        the provider does not answer or has no such endpoint (Teller's own session is
+        ended either way)."""
+        async with self._client() as client:
+            try:
+                endpoint = (await client.a_well_known()).get("end_session_endpoint")
+            except (KeycloakError, AttributeError, TypeError, ValueError):
+                log.warning("identity provider unavailable for sign-out")
+                return None
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        query = urlencode(
+            {
+                "client_id": self.config.client_id,
+                "id_token_hint": id_token,
+                "post_logout_redirect_uri": post_logout_redirect_uri,
+            }
+        )
+        return f"{endpoint}?{query}"
+
     async def identity(self, code: str, attempt: Attempt, redirect_uri: str) -> Identity:
         """Exchange ``code`` (with the PKCE verifier) and verify the ID token it brings."""
         async with self._client() as client:
@@ -139,7 +164,7 @@ class Provider:
             if not isinstance(id_token, str):
                 raise SignInRefused("NO_ID_TOKEN")
             claims = await self._verified(client, id_token, attempt.nonce)
-        return self._identity(claims)
+        return self._identity(claims, id_token)
 
     async def _verified(self, client: KeycloakOpenID, token: str, nonce: str) -> dict[str, Any]:
         """The ID token's claims, checked against the realm's current keys (JWKS)."""
@@ -174,7 +199,7 @@ class Provider:
             raise SignInRefused("INVALID_ID_TOKEN", _who(claims))
         return claims
 
-    def _identity(self, claims: dict[str, Any]) -> Identity:
+    def _identity(self, claims: dict[str, Any], id_token: str) -> Identity:
         roles = mapped_roles(claims, self.config.role_prefix)
         who = _who(claims)
         if not roles:
@@ -185,6 +210,7 @@ class Provider:
             who,
             str(name) if isinstance(name, str) and name.strip() else who,
             roles,
+            id_token,
         )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backoffice.context import Backoffice, backoffice
 from backoffice.oidc.provider import Attempt, Provider, SignInRefused, new_attempt
+from backoffice.oidc.sign_out import keep_id_token
 from backoffice.sessions import LANGUAGES
 from backoffice.signin import open_session, safe_next, set_session_cookie
 from backoffice.web import render
@@ -166,5 +167,6 @@ async def callback(request: Request) -> Response:
     # redirect in that navigation would not send the new SameSite=Strict session cookie.
     response = render(request, "oidc/continue.html", None, language=language, target=next_)
     set_session_cookie(response, bo, token)
+    keep_id_token(response, bo, identity.id_token)
     response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
     return response

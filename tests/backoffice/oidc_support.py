@@ -48,6 +48,8 @@ class FakeProvider:
     kid: str = "test-key-1"
     grants: dict[str, Grant] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    id_tokens: list[str] = field(default_factory=list)  # as issued, newest last
+    end_session: bool = True  # whether discovery names an end-session endpoint
 
     @property
     def issuer(self) -> str:
@@ -60,6 +62,7 @@ class FakeProvider:
             "authorization_endpoint": f"{endpoints}/auth",
             "token_endpoint": f"{endpoints}/token",
             "jwks_uri": f"{endpoints}/certs",
+            **({"end_session_endpoint": f"{endpoints}/logout"} if self.end_session else {}),
             "response_types_supported": ["code"],
             "code_challenge_methods_supported": ["S256"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -124,6 +127,7 @@ class FakeProvider:
         claims = dict(grant.claims)
         key = claims.pop("_key", self.key)
         id_token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
+        self.id_tokens.append(id_token)
         return 200, {
             "access_token": "opaque-access-token",
             "token_type": "Bearer",

@@ -5,10 +5,12 @@ refused, recorded, and open no session."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -210,6 +212,59 @@ async def test_a_second_subject_with_a_taken_username_is_refused(
     assert answer.status_code == 403
     assert "USERNAME_TAKEN" in answer.text
     assert (await anonymous.get("/backoffice")).status_code == 303
+
+
+async def _signed_in_csrf(anonymous: httpx.AsyncClient, provider: FakeProvider) -> str:
+    back = provider.authorize(await _start(anonymous))
+    assert (await anonymous.get("/backoffice/oidc/callback", params=back)).status_code == 200
+    page = await anonymous.get("/backoffice/audit")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found
+    return found.group(1)
+
+
+async def test_signing_out_ends_the_provider_s_session_too(
+    anonymous: httpx.AsyncClient, provider: FakeProvider, backoffice: Backoffice
+) -> None:
+    csrf = await _signed_in_csrf(anonymous, provider)
+    sealed = anonymous.cookies.get("teller_staff_oidc_id", path="/backoffice")
+    assert sealed
+    assert provider.id_tokens[-1] not in sealed  # kept encrypted, not as it came
+
+    answer = await anonymous.post("/backoffice/logout", data={"csrf_token": csrf})
+    assert answer.status_code == 303
+    target = urlsplit(answer.headers["location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == (
+        f"{provider.issuer}/protocol/openid-connect/logout"
+    )
+    assert parse_qs(target.query) == {
+        "client_id": [CLIENT_ID],
+        "id_token_hint": [provider.id_tokens[-1]],
+        "post_logout_redirect_uri": ["http://127.0.0.1:8000/backoffice/login"],
+    }
+    assert anonymous.cookies.get("teller_staff_oidc_id", path="/backoffice") is None
+    assert (await anonymous.get("/backoffice/audit")).status_code == 303  # Teller's ended
+
+
+async def test_without_the_provider_s_end_session_signing_out_ends_teller_s_session(
+    anonymous: httpx.AsyncClient, provider: FakeProvider
+) -> None:
+    csrf = await _signed_in_csrf(anonymous, provider)
+    provider.end_session = False
+    answer = await anonymous.post("/backoffice/logout", data={"csrf_token": csrf})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/backoffice/login"
+    assert (await anonymous.get("/backoffice/audit")).status_code == 303
+
+
+async def test_a_forged_id_token_cookie_sends_nobody_to_the_provider(
+    anonymous: httpx.AsyncClient, provider: FakeProvider
+) -> None:
+    csrf = await _signed_in_csrf(anonymous, provider)
+    anonymous.cookies.set("teller_staff_oidc_id", "v1.forged", path="/backoffice")
+    answer = await anonymous.post("/backoffice/logout", data={"csrf_token": csrf})
+    assert answer.headers["location"] == "/backoffice/login"
 
 
 async def test_password_sign_in_can_be_turned_off(

@@ -43,6 +43,9 @@ def test_the_client_uses_the_code_flow_with_pkce_and_puts_realm_roles_in_the_id_
     assert client["publicClient"] is False
     assert client["attributes"]["pkce.code.challenge.method"] == "S256"
     assert all(uri.endswith("/backoffice/oidc/callback") for uri in client["redirectUris"])
+    # Signing out of Teller ends the realm's session and comes back to the sign-in page.
+    back = client["attributes"]["post.logout.redirect.uris"].split("##")
+    assert all(uri.endswith("/backoffice/login") for uri in back)
     [mapper] = [
         m
         for m in client["protocolMappers"]
