@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +49,9 @@ SMALL_TALK = {"greet": "smalltalk.greet", "thanks": "smalltalk.thanks", "bye": "
 MAX_STEPS = 60  # steps per turn: a definition loop ends with an apology, not a hang
 MAX_RETRIES = 2
 SAFETY_FLOWS = ("card_block",)  # run even while a person holds the conversation
+# Where a customer's file that no question asked for goes: it may be what a reviewer asked
+# for (decision 0104); the flow finds out, and says so when it is not.
+UNASKED_FILE_FLOW = "kyc_documents"
 
 
 class Engine:
@@ -262,6 +264,15 @@ class Engine:
 
     async def _understand(self, turn: Turn, text: str) -> None:
         if turn.msg.kind in (Kind.IMAGE, Kind.DOCUMENT):
+            if (
+                turn.customer_id is not None
+                and turn.msg.attachment is not None
+                and UNASKED_FILE_FLOW in self.flows
+            ):
+                sent = await self._kept_file(turn)
+                replace = not turn.state["stack"]
+                await self.start_flow(turn, UNASKED_FILE_FLOW, {"sent": sent}, replace=replace)
+                return
             turn.replies.append(Text(self.t(turn, "common.unexpected_file")))
             await self.start_flow(turn, "menu", {}, replace=not turn.state["stack"])
             return
@@ -654,9 +665,7 @@ class Engine:
     async def _stored(self, turn: Turn, step: Step, value: Any) -> Any:
         """The slot's form of a value: files in the media store, card numbers sealed."""
         if step.type in ("image", "document") and turn.msg.attachment is not None:
-            att = turn.msg.attachment
-            media_id = await self.s.media.put(att.data, att.content_type, att.filename)
-            return {"media_id": media_id, "content_type": att.content_type}
+            return await self._kept_file(turn)
         if step.type == "card_number":
             return {"sealed": self.s.sealer.seal(value), "last4": value[-4:]}
         if step.type == "recipient" and value["kind"] == "card":
@@ -666,6 +675,13 @@ class Engine:
                 "last4": value["value"][-4:],
             }
         return value
+
+    async def _kept_file(self, turn: Turn) -> dict[str, str]:
+        """The message's file put in the media store, as a slot holds it."""
+        att = turn.msg.attachment
+        assert att is not None
+        media_id = await self.s.media.put(att.data, att.content_type, att.filename)
+        return {"media_id": media_id, "content_type": att.content_type}
 
     async def _maybe_interrupt(self, turn: Turn, frame: dict[str, Any], step: Step) -> bool:
         """Another request in the middle of a question: answer it, then offer to resume."""

@@ -2,7 +2,8 @@
 0081); the customer sends files in the chat and the application goes back to review.
 
 The uploads and the submission are onboarding's own actions (``kyc_upload``,
-``kyc_submit``); this module only finds the application waiting for documents.
+``kyc_submit``); this module finds the application waiting for documents, and lets go of
+a file sent unasked when none is (decision 0104).
 """
 
 from __future__ import annotations
@@ -29,3 +30,13 @@ async def kyc_more_documents(ctx: ActionContext, args: dict[str, Any]) -> Outcom
     )
     ctx.record("kyc_more_documents_started")
     return Outcome(data={"id": str(application.id), "identity_kind": identity.value})
+
+
+@action("discard_file")
+async def discard_file(ctx: ActionContext, args: dict[str, Any]) -> Outcome:
+    """Delete a file the customer sent that nothing was waiting for: an identity photo,
+    perhaps, which chat's media keeps no longer than it must."""
+    media_id = str((args.get("file") or {}).get("media_id", ""))
+    if media_id:
+        await ctx.services.media.delete(media_id)
+    return Outcome()
