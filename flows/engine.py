@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -270,8 +271,8 @@ class Engine:
                 and UNASKED_FILE_FLOW in self.flows
             ):
                 sent = await self._kept_file(turn)
-                replace = not turn.state["stack"]
-                await self.start_flow(turn, UNASKED_FILE_FLOW, {"sent": sent}, replace=replace)
+                alone = not turn.state["stack"]
+                await self.start_flow(turn, UNASKED_FILE_FLOW, {"sent": sent}, replace=alone)
                 return
             turn.replies.append(Text(self.t(turn, "common.unexpected_file")))
             await self.start_flow(turn, "menu", {}, replace=not turn.state["stack"])
