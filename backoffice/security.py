@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -96,7 +96,7 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, Refused)
         wants_html = "text/html" in request.headers.get("accept", "")
         if exc.status == 401:
-            target = "/backoffice/login?next=" + quote(request.url.path, safe="/")
+            target = "/backoffice/login?next=" + quote(_page_of(request), safe="/")
             if is_htmx(request):
                 return Response(status_code=401, headers={"HX-Redirect": target})
             if wants_html and request.method in SAFE_METHODS:
@@ -114,6 +114,16 @@ def install(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(Refused, refused)
+
+
+def _page_of(request: Request) -> str:
+    """Where to come back to after signing in: for an htmx request (a queue refreshing
+    itself, a form sent in place) the page it was made from, not the fragment's address."""
+    if is_htmx(request):
+        page = urlsplit(request.headers.get("HX-Current-URL", "")).path
+        if page.startswith("/backoffice"):
+            return page
+    return request.url.path
 
 
 async def audit(

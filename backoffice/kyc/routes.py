@@ -9,7 +9,7 @@ does not see (opening the queue, a refused document link).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -68,20 +68,12 @@ def _links(bo: Backoffice) -> DocumentLinks:
 
 @router.get("")
 async def queue(request: Request, staff: StaffDep, bo: BackofficeDep) -> Response:
-    now = bo.clock()
-    rows = await queue_rows(bo.bank, now)
+    shown = await _queue_context(bo)
     async with bo.db.transaction() as conn:
-        await audit(conn, bo, staff, "kyc_view_queue", "kyc_queue", {"shown": len(rows)})
+        await audit(conn, bo, staff, "kyc_view_queue", "kyc_queue", {"shown": len(shown["rows"])})
     notice = request.query_params.get("done", "")
-    return render(
-        request,
-        "kyc/queue.html",
-        staff,
-        rows=rows,
-        waited=waited,
-        reason_key=reason_key,
-        notice=notice if notice in NOTICES else "",
-    )
+    notice = notice if notice in NOTICES else ""
+    return render(request, "kyc/queue.html", staff, notice=notice, **shown)
 
 
 @router.get("/queue")
@@ -90,10 +82,13 @@ async def queue_fragment(request: Request, staff: StaffDep, bo: BackofficeDep) -
 
     Not audited: the page's own view is, and its refreshes by the same reviewer, one
     every ten seconds, would bury the audit log's other records."""
+    return render(request, "kyc/_queue.html", staff, **await _queue_context(bo))
+
+
+async def _queue_context(bo: Backoffice) -> dict[str, Any]:
+    """What the queue's table shows, for the page and for its refreshes."""
     rows = await queue_rows(bo.bank, bo.clock())
-    return render(
-        request, "kyc/_queue.html", staff, rows=rows, waited=waited, reason_key=reason_key
-    )
+    return {"rows": rows, "waited": waited, "reason_key": reason_key}
 
 
 @router.get("/applications/{application_id}")

@@ -81,7 +81,7 @@ async def test_the_open_queue_refreshes_itself_as_applications_arrive(
     fragment = await reviewer.get("/backoffice/kyc/queue")
     assert fragment.status_code == 200
     assert fragment.headers["cache-control"] == "no-store"
-    assert fragment.text.lstrip().startswith(("<section", "{#"))  # the table alone …
+    assert fragment.text.lstrip().startswith("<section")  # the table alone …
     assert "<html" not in fragment.text  # … not a page inside the page
     assert 'id="kyc-queue"' in fragment.text
     assert 'hx-trigger="every 10s"' in fragment.text  # it goes on refreshing

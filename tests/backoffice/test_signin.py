@@ -135,6 +135,18 @@ async def test_without_a_session_browsers_go_to_sign_in_and_callers_get_a_proble
     htmx = await anonymous.get("/backoffice", headers={"HX-Request": "true"})
     assert htmx.status_code == 401
     assert htmx.headers["HX-Redirect"].startswith("/backoffice/login")
+    # A fragment refreshing itself (the KYC queue's) sends the browser back to its page.
+    refresh = await anonymous.get(
+        "/backoffice/kyc/queue",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://127.0.0.1:8000/backoffice/kyc"},
+    )
+    assert refresh.status_code == 401
+    assert refresh.headers["HX-Redirect"] == "/backoffice/login?next=/backoffice/kyc"
+    elsewhere = await anonymous.get(
+        "/backoffice/kyc/queue",
+        headers={"HX-Request": "true", "HX-Current-URL": "https://elsewhere.example/phish"},
+    )
+    assert elsewhere.headers["HX-Redirect"] == "/backoffice/login?next=/backoffice/kyc/queue"
 
 
 async def test_sign_in_never_redirects_out_of_the_back_office(
