@@ -15,6 +15,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -278,3 +279,36 @@ async def test_long_polling_in_development(
         # The double records calls in its own thread: wait there, not on this loop.
         await asyncio.to_thread(telegram_double.wait_for, answered, 30)
         assert telegram_double.calls[0].path == f"/bot{TOKEN}/deleteWebhook"
+
+
+async def _balance_of(teller: RunningTeller, key: str) -> int:
+    customer = UUID(teller.customer(key)["customer_id"])
+    [euros] = [a for a in await teller.bank.accounts.for_customer(customer) if a.currency == "EUR"]
+    return euros.balance
+
+
+async def test_a_passcode_delivered_three_times_at_once_and_again_late_pays_once(
+    tmp_path: Path, telegram_double: PlatformDouble
+) -> None:
+    # Telegram redelivers an update it did not see answered: three copies race through
+    # the webhook, and a fourth comes after the turn is done. One transfer, one answer.
+    async with running_teller(tmp_path, env(telegram_double)) as teller:
+        await teller.link("telegram", str(USER), "james")
+        chat = Telegram(teller, telegram_double)
+        await chat.say("/start")
+        anna = await card_number(teller, "anna")
+        confirm = await chat.say(f"send 20 euro to card {anna}")
+        assert "passcode" in joined(await chat.tap(confirm, "Confirm"))
+        before = await _balance_of(teller, "anna")
+
+        passcode = chat.message(str(teller.customer("james")["passcode"]))
+        await asyncio.gather(*(chat.post(passcode) for _ in range(3)))
+        await teller.settle()
+        done = chat.replies()
+        await chat.post(passcode)  # late
+        await teller.settle()
+        late = chat.replies()
+
+        assert joined(done).count("Sent €20.00") == 1
+        assert late == []
+        assert await _balance_of(teller, "anna") == before + 2000
