@@ -4,6 +4,7 @@ balance → transfer by card number, with a tapped quick reply and the passcode)
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -167,3 +168,31 @@ async def test_get_started_balance_and_a_transfer_by_card_number(
         statuses = await teller.outbox("messenger", PSID)
         assert statuses, "replies went through the outbox"
         assert all(status == "sent" for status, _ in statuses), statuses
+
+
+async def test_a_message_delivered_three_times_at_once_and_again_late_is_answered_once(
+    tmp_path: Path, send_double: PlatformDouble
+) -> None:
+    env = {
+        "MESSENGER_PAGE_TOKEN": TOKEN,
+        "MESSENGER_APP_SECRET": APP_SECRET,
+        "MESSENGER_VERIFY_TOKEN": "vt-123",
+        "MESSENGER_API_URL": f"{send_double.url}/v25.0",
+        "MESSENGER_PAGE_NAME": "tellerbank",
+    }
+    async with running_teller(tmp_path, env) as teller:
+        await teller.link("messenger", PSID, "james")
+        chat = Messenger(teller, send_double)
+        await chat.get_started()
+        chat.ids, chat.clock = (
+            itertools.repeat(777),
+            itertools.repeat(1_700_000_100_000),
+        )  # every copy the same message
+
+        copies = await asyncio.gather(*(chat.say("what's my balance?") for _ in range(3)))
+        await teller.settle()
+        answered = [s for sent in copies for s in sent] + chat.replies()
+        late = await chat.say("what's my balance?")
+
+        assert joined(answered).count("€458.00") == 1
+        assert late == []

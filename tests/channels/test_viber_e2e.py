@@ -4,6 +4,7 @@ card number, with a tapped button and the passcode)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -172,3 +173,22 @@ async def test_welcome_start_balance_and_a_transfer_by_card_number(
         statuses = await teller.outbox("viber", USER)
         assert statuses, "replies went through the outbox"
         assert all(status == "sent" for status, _ in statuses), statuses
+
+
+async def test_a_message_delivered_three_times_at_once_and_again_late_is_answered_once(
+    tmp_path: Path, viber_double: PlatformDouble
+) -> None:
+    env = {"VIBER_AUTH_TOKEN": TOKEN, "VIBER_API_URL": viber_double.url}
+    async with running_teller(tmp_path, env) as teller:
+        await teller.link("viber", USER, "james")
+        chat = Viber(teller, viber_double)
+        await chat.say("hi")  # the welcome back
+        chat.tokens = itertools.repeat(5_000_000_000_000_000_777)  # every copy the same
+
+        copies = await asyncio.gather(*(chat.say("what's my balance?") for _ in range(3)))
+        await teller.settle()
+        answered = [s for sent in copies for s in sent] + chat.replies()
+        late = await chat.say("what's my balance?")
+
+        assert joined(answered).count("€458.00") == 1
+        assert late == []

@@ -4,6 +4,7 @@ balance → transfer by card number, with a tapped reply button and the passcode
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -190,3 +191,28 @@ async def test_start_balance_and_a_transfer_by_card_number(
         statuses = await teller.outbox("whatsapp_cloud", BSUID)
         assert statuses, "replies went through the outbox"
         assert all(status == "sent" for status, _ in statuses), statuses
+
+
+async def test_a_message_delivered_three_times_at_once_and_again_late_is_answered_once(
+    tmp_path: Path, graph_double: PlatformDouble
+) -> None:
+    env = {
+        "WHATSAPP_ACCESS_TOKEN": TOKEN,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": "vt-123",
+        "WHATSAPP_PHONE_NUMBER_ID": NUMBER_ID,
+        "WHATSAPP_API_URL": f"{graph_double.url}/v25.0",
+    }
+    async with running_teller(tmp_path, env) as teller:
+        await teller.link("whatsapp_cloud", BSUID, "james")
+        chat = WhatsApp(teller, graph_double)
+        await chat.say("Hi")
+        chat.ids = itertools.repeat(777)  # every copy the same message
+
+        copies = await asyncio.gather(*(chat.say("what's my balance?") for _ in range(3)))
+        await teller.settle()
+        answered = [s for sent in copies for s in sent] + chat.replies()
+        late = await chat.say("what's my balance?")
+
+        assert joined(answered).count("€458.00") == 1
+        assert late == []

@@ -4,6 +4,7 @@ transfer by card number, with a tapped button and the passcode)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Iterator
@@ -200,3 +201,28 @@ async def test_a_wa_me_invitation_starts_with_its_code(
         state = await teller.conversations.store.load("whatsapp_twilio", USER)
         assert state is not None
         assert state["referral"] == "TELLERAB12"
+
+
+async def test_a_message_delivered_three_times_at_once_and_again_late_is_answered_once(
+    tmp_path: Path, twilio_double: tuple[PlatformDouble, Twilio]
+) -> None:
+    double, twilio = twilio_double
+    env = {
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_API_URL": double.url,
+        "TWILIO_WHATSAPP_FROM": FROM,
+    }
+    async with running_teller(tmp_path, env) as teller:
+        await teller.link("whatsapp_twilio", USER, "james")
+        chat = WhatsApp(teller, double, twilio)
+        await chat.say("Hi")
+        chat.ids = itertools.repeat(777)  # every copy the same message
+
+        copies = await asyncio.gather(*(chat.say("what's my balance?") for _ in range(3)))
+        await teller.settle()
+        answered = [s for sent in copies for s in sent] + chat.replies()
+        late = await chat.say("what's my balance?")
+
+        assert joined(answered).count("€458.00") == 1
+        assert late == []
