@@ -71,9 +71,14 @@ def is_current(model_dir: Path, root: Path = DATA) -> bool:
 
 
 def trained_from(model_dir: Path) -> Path:
-    """The data folder the model in ``model_dir`` learned from (``nlu/data`` if unknown)."""
+    """The data folder the model in ``model_dir`` learned from: ``nlu/data`` when that is
+    unknown or holds no training file any more. A cache outlives the checkout that filled
+    it (a removed work tree, a moved project), and learning from nothing would fail."""
     source = model_dir / "source"
-    return Path(source.read_text("utf-8")) if source.is_file() else DATA
+    if not source.is_file():
+        return DATA
+    recorded = Path(source.read_text("utf-8"))
+    return recorded if next(training_files(recorded), None) is not None else DATA
 
 
 class EmbeddedEngine:

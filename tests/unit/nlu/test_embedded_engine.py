@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nlu.embedded import EmbeddedEngine, is_current, train
+from nlu.embedded import EmbeddedEngine, is_current, train, trained_from
 from nlu.errors import ModelMissing
+from nlu.training_data import DATA
 from tests.unit.nlu.small_data import write_small_data
 
 
@@ -129,3 +130,16 @@ def test_the_model_is_cached_and_retrained_when_the_data_changes(
 def test_loading_a_folder_without_a_model_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(ModelMissing, match="teller nlu train"):
         EmbeddedEngine.load(tmp_path)
+
+
+def test_a_model_whose_data_folder_is_gone_learns_again_from_the_project_data(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # A cache outlives the checkout that trained it (a removed work tree, a moved
+    # project): its recorded folder then holds nothing, and learning from nothing fails.
+    _, model = trained
+    assert trained_from(model) != DATA
+    (model / "source").write_text(str(tmp_path / "removed" / "nlu" / "data"), "utf-8")
+    assert trained_from(model) == DATA
+    (model / "source").write_text(str(tmp_path), "utf-8")  # there, but empty
+    assert trained_from(model) == DATA
