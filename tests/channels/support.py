@@ -1,5 +1,5 @@
 """What the channel tests share: a recording intake, a media source with no files, the
-joined text of what a customer saw, and a demo customer's card number."""
+joined text of what a customer saw, and a demo customer's card number and balance."""
 
 from __future__ import annotations
 
@@ -69,3 +69,10 @@ async def card_number(teller: RunningTeller, key: str) -> str:
     cards = await bank.list_cards(UUID(teller.customer(key)["customer_id"]))
     token = await bank.create_card_reveal(cards[0].id)
     return (await bank.reveal_card(token.token)).number
+
+
+async def balance_of(teller: RunningTeller, key: str) -> int:
+    """A demo customer's euro balance in cents (to show a payment made exactly once)."""
+    customer = UUID(teller.customer(key)["customer_id"])
+    [euros] = [a for a in await teller.bank.accounts.for_customer(customer) if a.currency == "EUR"]
+    return euros.balance

@@ -18,7 +18,7 @@ import pytest
 
 from bots.doubles import Answer, Call, PlatformDouble
 from tests.channels.harness import RunningTeller, running_teller
-from tests.channels.support import card_number, joined
+from tests.channels.support import balance_of, card_number, joined
 
 TOKEN = "EAAB-page-access-token"
 APP_SECRET = "0123456789abcdef0123456789abcdef"
@@ -170,7 +170,7 @@ async def test_get_started_balance_and_a_transfer_by_card_number(
         assert all(status == "sent" for status, _ in statuses), statuses
 
 
-async def test_a_message_delivered_three_times_at_once_and_again_late_is_answered_once(
+async def test_a_passcode_delivered_three_times_at_once_and_again_late_pays_once(
     tmp_path: Path, send_double: PlatformDouble
 ) -> None:
     env = {
@@ -184,15 +184,21 @@ async def test_a_message_delivered_three_times_at_once_and_again_late_is_answere
         await teller.link("messenger", PSID, "james")
         chat = Messenger(teller, send_double)
         await chat.get_started()
+        anna = await card_number(teller, "anna")
+        confirm = await chat.say(f"send 20 euro to card {anna}")
+        assert "passcode" in joined(await chat.tap(confirm, "Confirm"))
+        before = await balance_of(teller, "anna")
+        passcode = str(teller.customer("james")["passcode"])
         chat.ids, chat.clock = (
             itertools.repeat(777),
             itertools.repeat(1_700_000_100_000),
         )  # every copy the same message
 
-        copies = await asyncio.gather(*(chat.say("what's my balance?") for _ in range(3)))
+        copies = await asyncio.gather(*(chat.say(passcode) for _ in range(3)))
         await teller.settle()
         answered = [s for sent in copies for s in sent] + chat.replies()
-        late = await chat.say("what's my balance?")
+        late = await chat.say(passcode)
 
-        assert joined(answered).count("€458.00") == 1
+        assert joined(answered).count("Sent €20.00") == 1
         assert late == []
+        assert await balance_of(teller, "anna") == before + 2000

@@ -15,13 +15,12 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from bots.doubles import Answer, Call, PlatformDouble
 from tests.channels.harness import RunningTeller, running_teller
-from tests.channels.support import card_number, joined
+from tests.channels.support import balance_of, card_number, joined
 
 TOKEN = "123456789:AAE-teller-e2e-test-token"
 SECRET = "bank_bot-webhook_s3cret"
@@ -281,12 +280,6 @@ async def test_long_polling_in_development(
         assert telegram_double.calls[0].path == f"/bot{TOKEN}/deleteWebhook"
 
 
-async def _balance_of(teller: RunningTeller, key: str) -> int:
-    customer = UUID(teller.customer(key)["customer_id"])
-    [euros] = [a for a in await teller.bank.accounts.for_customer(customer) if a.currency == "EUR"]
-    return euros.balance
-
-
 async def test_a_passcode_delivered_three_times_at_once_and_again_late_pays_once(
     tmp_path: Path, telegram_double: PlatformDouble
 ) -> None:
@@ -299,7 +292,7 @@ async def test_a_passcode_delivered_three_times_at_once_and_again_late_pays_once
         anna = await card_number(teller, "anna")
         confirm = await chat.say(f"send 20 euro to card {anna}")
         assert "passcode" in joined(await chat.tap(confirm, "Confirm"))
-        before = await _balance_of(teller, "anna")
+        before = await balance_of(teller, "anna")
 
         passcode = chat.message(str(teller.customer("james")["passcode"]))
         await asyncio.gather(*(chat.post(passcode) for _ in range(3)))
@@ -311,4 +304,4 @@ async def test_a_passcode_delivered_three_times_at_once_and_again_late_pays_once
 
         assert joined(done).count("Sent €20.00") == 1
         assert late == []
-        assert await _balance_of(teller, "anna") == before + 2000
+        assert await balance_of(teller, "anna") == before + 2000

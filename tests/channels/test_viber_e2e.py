@@ -19,7 +19,7 @@ import pytest
 from bots.doubles import Answer, Call, PlatformDouble
 from bots.viber.signature import sign
 from tests.channels.harness import RunningTeller, running_teller
-from tests.channels.support import card_number, joined
+from tests.channels.support import balance_of, card_number, joined
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 USER = "jc9HsWTZ2Yf2NkRZ8KcNug=="
@@ -175,7 +175,7 @@ async def test_welcome_start_balance_and_a_transfer_by_card_number(
         assert all(status == "sent" for status, _ in statuses), statuses
 
 
-async def test_a_message_delivered_three_times_at_once_and_again_late_is_answered_once(
+async def test_a_passcode_delivered_three_times_at_once_and_again_late_pays_once(
     tmp_path: Path, viber_double: PlatformDouble
 ) -> None:
     env = {"VIBER_AUTH_TOKEN": TOKEN, "VIBER_API_URL": viber_double.url}
@@ -183,12 +183,18 @@ async def test_a_message_delivered_three_times_at_once_and_again_late_is_answere
         await teller.link("viber", USER, "james")
         chat = Viber(teller, viber_double)
         await chat.say("hi")  # the welcome back
+        anna = await card_number(teller, "anna")
+        confirm = await chat.say(f"send 20 euro to card {anna}")
+        assert "passcode" in joined(await chat.tap(confirm, "Confirm"))
+        before = await balance_of(teller, "anna")
+        passcode = str(teller.customer("james")["passcode"])
         chat.tokens = itertools.repeat(5_000_000_000_000_000_777)  # every copy the same
 
-        copies = await asyncio.gather(*(chat.say("what's my balance?") for _ in range(3)))
+        copies = await asyncio.gather(*(chat.say(passcode) for _ in range(3)))
         await teller.settle()
         answered = [s for sent in copies for s in sent] + chat.replies()
-        late = await chat.say("what's my balance?")
+        late = await chat.say(passcode)
 
-        assert joined(answered).count("€458.00") == 1
+        assert joined(answered).count("Sent €20.00") == 1
         assert late == []
+        assert await balance_of(teller, "anna") == before + 2000

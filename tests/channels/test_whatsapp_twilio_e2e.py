@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 
 from bots.doubles import Answer, Call, PlatformDouble
 from tests.channels.harness import RunningTeller, running_teller
-from tests.channels.support import card_number, joined
+from tests.channels.support import balance_of, card_number, joined
 
 SID = "AC1a03647d811fab342c0ad608e382fab2"
 TOKEN = "96yc5z9g44vl4ks2p1suc42yb9p4lpmu"
@@ -203,7 +203,7 @@ async def test_a_wa_me_invitation_starts_with_its_code(
         assert state["referral"] == "TELLERAB12"
 
 
-async def test_a_message_delivered_three_times_at_once_and_again_late_is_answered_once(
+async def test_a_passcode_delivered_three_times_at_once_and_again_late_pays_once(
     tmp_path: Path, twilio_double: tuple[PlatformDouble, Twilio]
 ) -> None:
     double, twilio = twilio_double
@@ -217,12 +217,18 @@ async def test_a_message_delivered_three_times_at_once_and_again_late_is_answere
         await teller.link("whatsapp_twilio", USER, "james")
         chat = WhatsApp(teller, double, twilio)
         await chat.say("Hi")
+        anna = await card_number(teller, "anna")
+        confirm = await chat.say(f"send 20 euro to card {anna}")
+        assert "passcode" in joined(await chat.tap(confirm, "Confirm"))
+        before = await balance_of(teller, "anna")
+        passcode = str(teller.customer("james")["passcode"])
         chat.ids = itertools.repeat(777)  # every copy the same message
 
-        copies = await asyncio.gather(*(chat.say("what's my balance?") for _ in range(3)))
+        copies = await asyncio.gather(*(chat.say(passcode) for _ in range(3)))
         await teller.settle()
         answered = [s for sent in copies for s in sent] + chat.replies()
-        late = await chat.say("what's my balance?")
+        late = await chat.say(passcode)
 
-        assert joined(answered).count("€458.00") == 1
+        assert joined(answered).count("Sent €20.00") == 1
         assert late == []
+        assert await balance_of(teller, "anna") == before + 2000
