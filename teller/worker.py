@@ -23,12 +23,15 @@ from teller.wiring import build
 
 
 async def run_worker(settings: Settings) -> None:
-    container = build(settings)
-    await container.start()
+    # Asked to stop while starting (an orchestrator's SIGTERM during the schema's
+    # preparation), the worker finishes starting and then stops cleanly, instead of dying
+    # half-way by the signal's default action.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    container = build(settings)
+    await container.start()
     nlu = LoadingNlu(lambda: nlu_engine(settings))
     nlu.start()
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
